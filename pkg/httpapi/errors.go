@@ -1,0 +1,94 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/minimost/minimost/pkg/chat"
+)
+
+// handlerFunc is a route; a returned error is written by handle, so no
+// route formats an error body itself.
+type handlerFunc func(http.ResponseWriter, *http.Request) error
+
+// statusOf maps every error code to its HTTP status, once for the API.
+var statusOf = map[string]int{
+	chat.EBadRequest:         http.StatusBadRequest,
+	chat.EUnauthenticated:    http.StatusUnauthorized,
+	chat.ECSRF:               http.StatusForbidden,
+	chat.EForbidden:          http.StatusForbidden,
+	chat.ENotFound:           http.StatusNotFound,
+	chat.EConflict:           http.StatusConflict,
+	chat.ETooLarge:           http.StatusRequestEntityTooLarge,
+	chat.ERateLimited:        http.StatusTooManyRequests,
+	chat.ELocked:             http.StatusLocked,
+	chat.EPasswordExpired:    http.StatusForbidden,
+	chat.EWeakPassword:       http.StatusBadRequest,
+	chat.EPasswordReused:     http.StatusBadRequest,
+	chat.EPasswordTooNew:     http.StatusBadRequest,
+	chat.EInvalidUsername:    http.StatusBadRequest,
+	chat.EUsernameTaken:      http.StatusConflict,
+	chat.EReservedUsername:   http.StatusBadRequest,
+	chat.EInvalidCredentials: http.StatusUnauthorized,
+	chat.EGone:               http.StatusGone,
+	chat.EInternal:           http.StatusInternalServerError,
+}
+
+// statusError carries a status that no code maps to (405).
+type statusError struct {
+	status int
+	err    *chat.Error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
+type errorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (s *server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// writeError answers with the api.md error body. Internal errors are
+// logged with their cause and answered with a fixed message, so no SQL,
+// path or stack reaches the client.
+func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := chat.ErrorCode(err)
+	status := statusOf[code]
+	var se *statusError
+	if errors.As(err, &se) {
+		status = se.status
+	}
+	if code == chat.EInternal {
+		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	body := errorBody{Error: code, Message: chat.ErrorMessage(err)}
+	var ce *chat.Error
+	if errors.As(err, &ce) {
+		body.Field = ce.Field
+	}
+	writeJSON(w, status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) error {
+	return chat.Errorf(chat.ENotFound, "not found")
+}
+
+func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	return &statusError{http.StatusMethodNotAllowed, chat.Errorf(chat.EBadRequest, "method %s not allowed here", r.Method)}
+}
