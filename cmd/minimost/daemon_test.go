@@ -53,6 +53,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// listenNotify opens a socket where NOTIFY_SOCKET can point.
+func listenNotify(path string) (*net.UnixConn, error) {
+	return net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+}
+
 // proc is one daemon under test.
 type proc struct {
 	t       *testing.T
@@ -96,7 +101,7 @@ func start(t *testing.T, l launch) *proc {
 	t.Helper()
 	p := &proc{t: t, stderr: &syncBuffer{}, notify: make(chan string, 64), done: make(chan struct{})}
 	nsPath := filepath.Join(t.TempDir(), "notify.sock")
-	ns, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: nsPath, Net: "unixgram"})
+	ns, err := listenNotify(nsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
