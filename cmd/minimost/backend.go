@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minimost/minimost/pkg/accounts"
 	"github.com/minimost/minimost/pkg/admin"
 	"github.com/minimost/minimost/pkg/audit"
 	"github.com/minimost/minimost/pkg/chat"
@@ -23,8 +24,13 @@ func (d *daemon) Status(ctx context.Context) (admin.Status, error) {
 	if err != nil {
 		return admin.Status{}, err
 	}
+	users, err := d.db.CountAccounts(ctx)
+	if err != nil {
+		return admin.Status{}, err
+	}
 	return admin.Status{
 		Version:         version.Version,
+		Users:           users,
 		UptimeS:         int64(time.Since(d.started) / time.Second),
 		DBBytes:         dbBytes,
 		UploadsBytes:    dirBytes(filepath.Join(d.opts.dataDir, "uploads")),
@@ -95,4 +101,48 @@ func (d *daemon) reload(src string) (admin.ReloadResult, error) {
 	d.audit.Record(audit.Event{Kind: audit.SettingsReload, Success: true, Src: src, Detail: detail})
 	d.log.Info("settings reloaded", "changed", changed, "restart_required", restart)
 	return admin.ReloadResult{Changed: changed, RestartRequired: restart}, nil
+}
+
+// Users lists accounts for `minimostctl users list`.
+func (d *daemon) Users(ctx context.Context) ([]admin.UserSummary, error) {
+	sums, err := d.accounts.Summaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]admin.UserSummary, 0, len(sums))
+	for _, s := range sums {
+		out = append(out, admin.UserSummary(s))
+	}
+	return out, nil
+}
+
+// PasswordReset issues a reset link. The default base URL is the first
+// HTTPS listener as a browser would reach it.
+func (d *daemon) PasswordReset(ctx context.Context, username string, req admin.ResetRequest) (admin.ResetAnswer, error) {
+	if req.ExpiresMinutes == 0 {
+		req.ExpiresMinutes = accounts.ResetExpiresDefault
+	}
+	if req.BaseURL == "" {
+		req.BaseURL = d.baseURL
+	}
+	r, err := d.accounts.IssueReset(ctx, username, req.ExpiresMinutes, req.BaseURL, admin.PeerFrom(ctx).Src())
+	if err != nil {
+		return admin.ResetAnswer{}, err
+	}
+	return admin.ResetAnswer{URL: r.URL, ExpiresAt: r.ExpiresAt}, nil
+}
+
+// SetLocked is `minimostctl users lock|unlock`.
+func (d *daemon) SetLocked(ctx context.Context, username string, locked bool) error {
+	return d.accounts.SetLocked(ctx, username, locked, admin.PeerFrom(ctx).Src())
+}
+
+// DeleteUser is `minimostctl users delete`.
+func (d *daemon) DeleteUser(ctx context.Context, username, mode string) error {
+	return d.accounts.Delete(ctx, username, mode, admin.PeerFrom(ctx).Src())
+}
+
+// EndSessions is `minimostctl users logout`.
+func (d *daemon) EndSessions(ctx context.Context, username string) error {
+	return d.accounts.EndAllSessions(ctx, username, admin.PeerFrom(ctx).Src())
 }

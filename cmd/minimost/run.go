@@ -11,15 +11,18 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/minimost/minimost/pkg/accounts"
 	"github.com/minimost/minimost/pkg/admin"
 	"github.com/minimost/minimost/pkg/audit"
 	"github.com/minimost/minimost/pkg/config"
 	"github.com/minimost/minimost/pkg/httpapi"
+	"github.com/minimost/minimost/pkg/password"
 	"github.com/minimost/minimost/pkg/pki"
 	"github.com/minimost/minimost/pkg/store"
 	"github.com/minimost/minimost/pkg/stun"
@@ -45,6 +48,8 @@ type daemon struct {
 	audit        *audit.Log
 	pki          *pki.Manager
 	db           *store.DB
+	accounts     *accounts.Service
+	baseURL      string
 	started      time.Time
 	listeners    []string
 	activated    bool
@@ -102,7 +107,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	d := &daemon{
 		opts: o, log: log, notify: systemd.NewNotifier(), settingsPath: path,
 		settings: config.NewLive(settings), started: started, activated: socks.activated,
-		listeners: socks.describe(),
+		listeners: socks.describe(), baseURL: socks.url(),
 	}
 	if err := d.openState(ctx, getenv, journal, socks); err != nil {
 		return err
@@ -135,7 +140,14 @@ func (d *daemon) openState(ctx context.Context, getenv func(string) string, jour
 		return err
 	}
 	d.db, err = store.Open(ctx, d.opts.dataDir, store.Options{Logger: d.log})
-	return err
+	if err != nil {
+		return err
+	}
+	d.accounts = accounts.New(accounts.Options{
+		DB: d.db, Hasher: password.NewHasher(0), Settings: d.settings, Audit: d.audit,
+		Logger: d.log, AvatarDir: filepath.Join(d.opts.dataDir, "avatars"),
+	})
+	return nil
 }
 
 func (d *daemon) closeState() {
@@ -160,9 +172,12 @@ func (d *daemon) serve(ctx context.Context, socks *sockets, sigs <-chan os.Signa
 
 	web := &http.Server{
 		Handler: httpapi.NewServer(httpapi.Deps{
-			Logger: d.log,
-			CAPEM:  d.pki.CAPEM,
-			Ready:  d.ready.Load,
+			Logger:   d.log,
+			Settings: d.settings,
+			Accounts: d.accounts,
+			Audit:    d.audit,
+			CAPEM:    d.pki.CAPEM,
+			Ready:    d.ready.Load,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -188,6 +203,7 @@ func (d *daemon) serve(ctx context.Context, socks *sockets, sigs <-chan os.Signa
 	goServe("tls renewal", func() error { d.pki.Run(bg); return nil })
 	goServe("watchdog", func() error { d.notify.Watchdog(bg); return nil })
 	goServe("status", func() error { d.refreshStatus(bg); return nil })
+	goServe("session sweep", func() error { d.sweepSessions(bg); return nil })
 
 	d.ready.Store(true)
 	d.notify.Ready(d.statusLine())
@@ -258,6 +274,23 @@ func (d *daemon) refreshStatus(ctx context.Context) {
 			return
 		case <-t.C:
 			d.notify.Status(d.statusLine())
+		}
+	}
+}
+
+// sweepSessions ends idle and expired sessions every minute, so their
+// streams close even when nobody touches them.
+func (d *daemon) sweepSessions(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := d.accounts.SweepSessions(ctx); err != nil && ctx.Err() == nil {
+				d.log.Error("session sweep", "err", err)
+			}
 		}
 	}
 }

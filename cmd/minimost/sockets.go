@@ -120,12 +120,18 @@ func (s *sockets) httpsHost() string {
 	return host
 }
 
-// url is where a person on this machine opens the chat.
+// url is where people open the chat: the bound address, or the machine's
+// hostname when bound to every address (behavior.md §17's default base URL
+// for reset links).
 func (s *sockets) url() string {
 	_, port, _ := net.SplitHostPort(s.https.Addr().String())
 	host := s.httpsHost()
 	if host == "" {
-		host = "localhost"
+		if h, err := os.Hostname(); err == nil && h != "" {
+			host = h
+		} else {
+			host = "localhost"
+		}
 	}
 	return "https://" + net.JoinHostPort(host, port)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"syscall"
@@ -166,4 +167,40 @@ func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
 		return n, fmt.Errorf("backup stream cut after %d of %s bytes", n, strconv.FormatInt(resp.ContentLength, 10))
 	}
 	return n, nil
+}
+
+// Users fetches GET /v1/users.
+func (c *Client) Users(ctx context.Context) ([]UserSummary, []byte, error) {
+	var us []UserSummary
+	raw, err := c.getJSON(ctx, http.MethodGet, "/v1/users", nil, &us)
+	return us, raw, err
+}
+
+// PasswordReset asks for a reset link for username.
+func (c *Client) PasswordReset(ctx context.Context, username string, req ResetRequest) (ResetAnswer, []byte, error) {
+	var ans ResetAnswer
+	raw, err := c.getJSON(ctx, http.MethodPost, "/v1/users/"+url.PathEscape(username)+"/password-reset", req, &ans)
+	return ans, raw, err
+}
+
+// SetLocked locks or unlocks username.
+func (c *Client) SetLocked(ctx context.Context, username string, locked bool) error {
+	action := "/unlock"
+	if locked {
+		action = "/lock"
+	}
+	_, err := c.Do(ctx, http.MethodPost, "/v1/users/"+url.PathEscape(username)+action, nil)
+	return err
+}
+
+// EndSessions logs username out everywhere.
+func (c *Client) EndSessions(ctx context.Context, username string) error {
+	_, err := c.Do(ctx, http.MethodDelete, "/v1/users/"+url.PathEscape(username)+"/sessions", nil)
+	return err
+}
+
+// DeleteUser deletes username with mode ModeSoft or ModeHard.
+func (c *Client) DeleteUser(ctx context.Context, username, mode string) error {
+	_, err := c.Do(ctx, http.MethodDelete, "/v1/users/"+url.PathEscape(username)+"?mode="+url.QueryEscape(mode), nil)
+	return err
 }

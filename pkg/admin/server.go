@@ -32,6 +32,16 @@ type Backend interface {
 	Reload(ctx context.Context) (ReloadResult, error)
 	// Backup writes a consistent copy of the store to dest.
 	Backup(ctx context.Context, dest string) error
+	// Users lists live accounts sorted case-insensitively.
+	Users(ctx context.Context) ([]UserSummary, error)
+	// PasswordReset issues a reset link for a user.
+	PasswordReset(ctx context.Context, username string, req ResetRequest) (ResetAnswer, error)
+	// SetLocked locks or unlocks an account.
+	SetLocked(ctx context.Context, username string, locked bool) error
+	// DeleteUser deletes an account, mode ModeSoft or ModeHard.
+	DeleteUser(ctx context.Context, username, mode string) error
+	// EndSessions logs a user out everywhere.
+	EndSessions(ctx context.Context, username string) error
 }
 
 // Recorder takes audit records.
@@ -60,6 +70,12 @@ func (s *Server) routes() {
 	r.Handle("/v1/status", s.handle(s.status)).Methods(http.MethodGet)
 	r.Handle("/v1/reload", s.handle(s.reload)).Methods(http.MethodPost)
 	r.Handle("/v1/backup", s.handle(s.backup)).Methods(http.MethodGet)
+	r.Handle("/v1/users", s.handle(s.users)).Methods(http.MethodGet)
+	r.Handle("/v1/users/{username}/password-reset", s.handle(s.passwordReset)).Methods(http.MethodPost)
+	r.Handle("/v1/users/{username}/lock", s.handle(s.lock(true))).Methods(http.MethodPost)
+	r.Handle("/v1/users/{username}/unlock", s.handle(s.lock(false))).Methods(http.MethodPost)
+	r.Handle("/v1/users/{username}/sessions", s.handle(s.endSessions)).Methods(http.MethodDelete)
+	r.Handle("/v1/users/{username}", s.handle(s.deleteUser)).Methods(http.MethodDelete)
 	r.NotFoundHandler = s.handle(func(http.ResponseWriter, *http.Request) error {
 		return chat.Errorf(chat.ENotFound, "no such admin endpoint")
 	})
@@ -193,36 +209,100 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) error {
 
 // backup copies the store into a private temporary file first, so the
 // answer's length is known up front (the client detects a cut stream) and
-// the database is not held open for as long as a slow reader takes.
+// the database is not held open for as long as a slow reader takes. The
+// file is unlinked as soon as it is open: nothing is left behind even if
+// the daemon dies mid-stream.
 func (s *Server) backup(w http.ResponseWriter, r *http.Request) error {
 	src := PeerFrom(r.Context()).Src()
+	fail := func(detail string, err error) error {
+		s.audit.Record(audit.Event{Kind: audit.AdminBackup, Src: src, Detail: detail})
+		return fmt.Errorf("admin: backup: %w", err)
+	}
 	name := make([]byte, 8)
 	rand.Read(name)
 	tmp := filepath.Join(s.tmpDir, ".backup-"+hex.EncodeToString(name)+".db")
-	defer os.Remove(tmp)
-	if err := s.backend.Backup(r.Context(), tmp); err != nil {
-		s.audit.Record(audit.Event{Kind: audit.AdminBackup, Src: src, Detail: "snapshot failed"})
-		return fmt.Errorf("admin: backup: %w", err)
+	err := s.backend.Backup(r.Context(), tmp)
+	var f *os.File
+	if err == nil {
+		f, err = os.Open(tmp)
 	}
-	f, err := os.Open(tmp)
+	os.Remove(tmp)
 	if err != nil {
-		s.audit.Record(audit.Event{Kind: audit.AdminBackup, Src: src, Detail: "snapshot unreadable"})
-		return fmt.Errorf("admin: backup: %w", err)
+		return fail("snapshot failed", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("admin: backup: %w", err)
+		return fail("snapshot unreadable", err)
 	}
+	s.audit.Record(audit.Event{Kind: audit.AdminBackup, Success: true, Src: src, Detail: fmt.Sprintf("%d bytes", fi.Size())})
 	w.Header().Set("Content-Type", "application/vnd.sqlite3")
 	w.Header().Set("Content-Length", strconv.FormatInt(fi.Size(), 10))
 	w.Header().Set("Content-Disposition", `attachment; filename="minimost-backup.db"`)
-	n, err := io.Copy(w, f)
-	if err != nil {
+	if n, err := io.Copy(w, f); err != nil {
 		s.audit.Record(audit.Event{Kind: audit.AdminBackup, Src: src, Detail: "stream cut"})
 		s.log.Warn("admin: backup stream cut", "sent", n, "size", fi.Size(), "err", err)
+	}
+	return nil
+}
+
+func (s *Server) users(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.backend.Users(r.Context())
+	if err != nil {
+		return err
+	}
+	if us == nil {
+		us = []UserSummary{}
+	}
+	writeJSON(w, http.StatusOK, us)
+	return nil
+}
+
+func (s *Server) passwordReset(w http.ResponseWriter, r *http.Request) error {
+	var req ResetRequest
+	if r.ContentLength != 0 {
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+		if err := dec.Decode(&req); err != nil {
+			return chat.Errorf(chat.EBadRequest, "the body must be a JSON object with expires_minutes and base_url")
+		}
+	}
+	ans, err := s.backend.PasswordReset(r.Context(), mux.Vars(r)["username"], req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ans)
+	return nil
+}
+
+func (s *Server) lock(locked bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.backend.SetLocked(r.Context(), mux.Vars(r)["username"], locked); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	s.audit.Record(audit.Event{Kind: audit.AdminBackup, Success: true, Src: src, Detail: fmt.Sprintf("%d bytes", n)})
+}
+
+func (s *Server) endSessions(w http.ResponseWriter, r *http.Request) error {
+	if err := s.backend.EndSessions(r.Context(), mux.Vars(r)["username"]); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	mode := r.URL.Query().Get("mode")
+	if mode == "" {
+		mode = ModeSoft
+	}
+	if mode != ModeSoft && mode != ModeHard {
+		return chat.FieldError(chat.EBadRequest, "mode", "mode must be soft or hard")
+	}
+	if err := s.backend.DeleteUser(r.Context(), mux.Vars(r)["username"], mode); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

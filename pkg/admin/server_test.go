@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,6 +27,7 @@ import (
 type fakeBackend struct {
 	reloadErr error
 	backup    []byte
+	calls     []string
 }
 
 func (f *fakeBackend) Status(ctx context.Context) (Status, error) {
@@ -41,6 +43,73 @@ func (f *fakeBackend) Reload(ctx context.Context) (ReloadResult, error) {
 
 func (f *fakeBackend) Backup(ctx context.Context, dest string) error {
 	return os.WriteFile(dest, f.backup, 0o600)
+}
+
+func (f *fakeBackend) Users(ctx context.Context) ([]UserSummary, error) {
+	return []UserSummary{{Username: "bob", Sessions: 2}}, nil
+}
+
+func (f *fakeBackend) PasswordReset(ctx context.Context, username string, req ResetRequest) (ResetAnswer, error) {
+	if username != "bob" {
+		return ResetAnswer{}, chat.Errorf(chat.ENotFound, "no such user")
+	}
+	return ResetAnswer{URL: req.BaseURL + "/reset-password/x", ExpiresAt: int64(req.ExpiresMinutes)}, nil
+}
+
+func (f *fakeBackend) SetLocked(ctx context.Context, username string, locked bool) error {
+	f.calls = append(f.calls, fmt.Sprintf("lock %s %v", username, locked))
+	return nil
+}
+
+func (f *fakeBackend) DeleteUser(ctx context.Context, username, mode string) error {
+	f.calls = append(f.calls, "delete "+username+" "+mode)
+	return nil
+}
+
+func (f *fakeBackend) EndSessions(ctx context.Context, username string) error {
+	f.calls = append(f.calls, "logout "+username)
+	return nil
+}
+
+// TestUserRoutes checks the user endpoints' paths, bodies and status codes
+// through the shared client.
+func TestUserRoutes(t *testing.T) {
+	fb := &fakeBackend{}
+	sock, _ := serve(t, fb)
+	c := NewClient(sock)
+	ctx := context.Background()
+	us, _, err := c.Users(ctx)
+	if err != nil || len(us) != 1 || us[0].Username != "bob" || us[0].Sessions != 2 {
+		t.Fatalf("Users = %+v, %v", us, err)
+	}
+	ans, _, err := c.PasswordReset(ctx, "bob", ResetRequest{ExpiresMinutes: 90, BaseURL: "https://chat"})
+	if err != nil || ans.URL != "https://chat/reset-password/x" || ans.ExpiresAt != 90 {
+		t.Fatalf("PasswordReset = %+v, %v", ans, err)
+	}
+	_, _, err = c.PasswordReset(ctx, "nobody", ResetRequest{})
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != 404 {
+		t.Fatalf("PasswordReset of an unknown user = %v, want 404", err)
+	}
+	if err := c.SetLocked(ctx, "a b", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetLocked(ctx, "bob", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.EndSessions(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteUser(ctx, "bob", ModeHard); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteUser(ctx, "bob", "gone"); !errors.As(err, &ae) || ae.Status != 400 {
+		t.Fatalf("DeleteUser with a bad mode = %v, want 400", err)
+	}
+	want := "lock a b true|lock bob false|logout bob|delete bob hard"
+	if got := strings.Join(fb.calls, "|"); got != want {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
 }
 
 type records struct {

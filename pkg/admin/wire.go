@@ -23,6 +23,34 @@ type ReloadResult struct {
 	RestartRequired []string `json:"restart_required"`
 }
 
+// UserSummary is one row of GET /v1/users.
+type UserSummary struct {
+	Username    string `json:"username"`
+	CreatedAt   int64  `json:"created_at"`
+	LastLoginAt *int64 `json:"last_login_at"`
+	Locked      bool   `json:"locked"`
+	Sessions    int    `json:"sessions"`
+}
+
+// ResetRequest is the body of POST /v1/users/{username}/password-reset;
+// zero values take the defaults (60 minutes, the first HTTPS listener).
+type ResetRequest struct {
+	ExpiresMinutes int    `json:"expires_minutes,omitempty"`
+	BaseURL        string `json:"base_url,omitempty"`
+}
+
+// ResetAnswer is a new reset link.
+type ResetAnswer struct {
+	URL       string `json:"url"`
+	ExpiresAt int64  `json:"expires_at"`
+}
+
+// Deletion modes of DELETE /v1/users/{username}.
+const (
+	ModeSoft = "soft"
+	ModeHard = "hard"
+)
+
 // ErrorBody is every error answer, as in api.md §1.
 type ErrorBody struct {
 	Error   string `json:"error"`

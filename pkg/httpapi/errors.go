@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/minimost/minimost/pkg/chat"
 )
@@ -68,11 +69,20 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &se) {
 		status = se.status
 	}
+	var ce *chat.Error
+	// A wrong password confirming a change (password change, account
+	// deletion) names its field and is a 400; only a login's is a 401.
+	if code == chat.EInvalidCredentials && errors.As(err, &ce) && ce.Field != "" {
+		status = http.StatusBadRequest
+	}
 	if code == chat.EInternal {
 		s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	if secs, ok := retryAfter(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
+	s.auditDenied(r, status)
 	body := errorBody{Error: code, Message: chat.ErrorMessage(err)}
-	var ce *chat.Error
 	if errors.As(err, &ce) {
 		body.Field = ce.Field
 	}
