@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -28,9 +29,15 @@ func (d *daemon) Status(ctx context.Context) (admin.Status, error) {
 	if err != nil {
 		return admin.Status{}, err
 	}
+	messages, err := d.db.CountMessages(ctx)
+	if err != nil {
+		return admin.Status{}, err
+	}
 	return admin.Status{
 		Version:         version.Version,
 		Users:           users,
+		Messages:        messages,
+		Connections:     int64(d.hub.Count()),
 		UptimeS:         int64(time.Since(d.started) / time.Second),
 		DBBytes:         dbBytes,
 		UploadsBytes:    dirBytes(filepath.Join(d.opts.dataDir, "uploads")),
@@ -92,6 +99,9 @@ func (d *daemon) reload(src string) (admin.ReloadResult, error) {
 	}
 	d.settings.Swap(next)
 	d.audit.SetLimits(auditLimits(next))
+	if err := d.chat.SyncChannels(context.Background()); err != nil {
+		d.log.Error("settings reload: public channels not updated", "err", err)
+	}
 	d.reloadFailure.Store(nil)
 
 	detail := "nothing changed"
@@ -128,6 +138,12 @@ func (d *daemon) PasswordReset(ctx context.Context, username string, req admin.R
 	r, err := d.accounts.IssueReset(ctx, username, req.ExpiresMinutes, req.BaseURL, admin.PeerFrom(ctx).Src())
 	if err != nil {
 		return admin.ResetAnswer{}, err
+	}
+	// The user learns of it in their MiniMost DM, never with the token.
+	notice := fmt.Sprintf("An administrator requested a password reset for your account. The reset link expires at %s. "+
+		"If you did not expect this, contact your administrators.", time.UnixMilli(r.ExpiresAt).UTC().Format("2006-01-02 15:04 UTC"))
+	if err := d.chat.Notify(ctx, r.UserID, notice); err != nil {
+		d.log.Error("reset notice not delivered", "user", r.Username, "err", err)
 	}
 	return admin.ResetAnswer{URL: r.URL, ExpiresAt: r.ExpiresAt}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,8 +21,11 @@ import (
 	"github.com/minimost/minimost/pkg/accounts"
 	"github.com/minimost/minimost/pkg/admin"
 	"github.com/minimost/minimost/pkg/audit"
+	"github.com/minimost/minimost/pkg/chatsvc"
 	"github.com/minimost/minimost/pkg/config"
 	"github.com/minimost/minimost/pkg/httpapi"
+	"github.com/minimost/minimost/pkg/hub"
+	"github.com/minimost/minimost/pkg/linkpreview"
 	"github.com/minimost/minimost/pkg/password"
 	"github.com/minimost/minimost/pkg/pki"
 	"github.com/minimost/minimost/pkg/store"
@@ -49,6 +53,8 @@ type daemon struct {
 	pki          *pki.Manager
 	db           *store.DB
 	accounts     *accounts.Service
+	chat         *chatsvc.Service
+	hub          *hub.Hub
 	baseURL      string
 	started      time.Time
 	listeners    []string
@@ -147,7 +153,14 @@ func (d *daemon) openState(ctx context.Context, getenv func(string) string, jour
 		DB: d.db, Hasher: password.NewHasher(0), Settings: d.settings, Audit: d.audit,
 		Logger: d.log, AvatarDir: filepath.Join(d.opts.dataDir, "avatars"),
 	})
-	return nil
+	d.chat = chatsvc.New(chatsvc.Options{
+		DB: d.db, Settings: d.settings, Accounts: d.accounts,
+		UploadsDir: filepath.Join(d.opts.dataDir, "uploads"), Logger: d.log,
+	})
+	d.hub = hub.New(hub.Options{Logger: d.log, Handler: d.chat})
+	d.chat.SetHub(d.hub)
+	d.accounts.Connect(d.chat, d.chat.PublicState, d.chat)
+	return d.chat.SyncChannels(ctx)
 }
 
 func (d *daemon) closeState() {
@@ -175,9 +188,17 @@ func (d *daemon) serve(ctx context.Context, socks *sockets, sigs <-chan os.Signa
 			Logger:   d.log,
 			Settings: d.settings,
 			Accounts: d.accounts,
-			Audit:    d.audit,
-			CAPEM:    d.pki.CAPEM,
-			Ready:    d.ready.Load,
+			Chat:     d.chat,
+			Hub:      d.hub,
+			StunPort: socks.stun.LocalAddr().(*net.UDPAddr).Port,
+			Previews: linkpreview.New(linkpreview.Options{
+				Allowed: func() []netip.Prefix { return d.settings.Get().AllowedNetworks() },
+				Enabled: func() bool { return d.settings.Get().LinkPreviewsEnabled },
+				Logger:  d.log,
+			}),
+			Audit: d.audit,
+			CAPEM: d.pki.CAPEM,
+			Ready: d.ready.Load,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -204,6 +225,7 @@ func (d *daemon) serve(ctx context.Context, socks *sockets, sigs <-chan os.Signa
 	goServe("watchdog", func() error { d.notify.Watchdog(bg); return nil })
 	goServe("status", func() error { d.refreshStatus(bg); return nil })
 	goServe("session sweep", func() error { d.sweepSessions(bg); return nil })
+	goServe("typing expiry", func() error { d.chat.ExpireTyping(bg); return nil })
 
 	d.ready.Store(true)
 	d.notify.Ready(d.statusLine())
@@ -238,6 +260,11 @@ loop:
 	drain, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	var shutdownErr error
+	// Streams are hijacked connections that http.Server.Shutdown does not
+	// track: they are closed on purpose, with 1001, first.
+	if err := d.hub.Shutdown(drain); err != nil {
+		d.log.Warn("event streams did not close in time", "err", err)
+	}
 	for name, srv := range map[string]*http.Server{"https": web, "admin": adminSrv} {
 		if err := srv.Shutdown(drain); err != nil {
 			d.log.Warn("in-flight requests cut at shutdown", "server", name, "err", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/minimost/minimost/pkg/audit"
 	"github.com/minimost/minimost/pkg/chat"
+	"github.com/minimost/minimost/pkg/store"
 )
 
 // AccountSummary is one row of `minimostctl users list`.
@@ -42,7 +43,9 @@ func (s *Service) SetLocked(ctx context.Context, username string, locked bool, s
 	if err != nil {
 		return err
 	}
+	unlock := s.lockAccount(a.ID)
 	ended, err := s.db.SetAdminLock(ctx, a.ID, locked)
+	unlock()
 	if err != nil {
 		return err
 	}
@@ -61,7 +64,9 @@ func (s *Service) EndAllSessions(ctx context.Context, username, src string) erro
 	if err != nil {
 		return err
 	}
+	unlock := s.lockAccount(a.ID)
 	ended, err := s.db.EndSessions(ctx, a.ID)
+	unlock()
 	if err != nil {
 		return err
 	}
@@ -104,7 +109,13 @@ func (s *Service) Delete(ctx context.Context, username, mode, src string) error 
 }
 
 func (s *Service) remove(ctx context.Context, a *chat.Account, mode string, byAdmin bool, src string) error {
-	ended, avatar, err := s.db.DeleteAccount(ctx, a.ID, mode == ModeHard, nil)
+	unlock := s.lockAccount(a.ID)
+	var hook func(*store.Tx) error
+	if s.removed != nil {
+		hook = func(tx *store.Tx) error { return s.removed(ctx, tx, a, mode == ModeHard) }
+	}
+	ended, avatar, err := s.db.DeleteAccount(ctx, a.ID, mode == ModeHard, hook)
+	unlock()
 	if err != nil {
 		return err
 	}

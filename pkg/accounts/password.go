@@ -73,9 +73,11 @@ func (s *Service) ChangePassword(ctx context.Context, auth *Auth, current, next,
 		return "", err
 	}
 	newID := secret()
+	unlock := s.lockAccount(a.ID)
 	ended, err := s.db.SetPassword(ctx, a.ID, store.PasswordChange{
 		Hash: hash, Keep: s.historyDepth(), KeepSession: auth.Session.IDHash, NewSession: digest(newID),
 	})
+	unlock()
 	if err != nil {
 		return "", err
 	}
@@ -118,9 +120,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, next, src string) er
 	if err != nil {
 		return err
 	}
+	unlock := s.lockAccount(t.UserID)
 	ended, err := s.db.SetPassword(ctx, t.UserID, store.PasswordChange{
 		Hash: hash, Keep: s.historyDepth(), ClearLockout: true, ResetToken: digest(token),
 	})
+	unlock()
 	if err != nil {
 		return err
 	}
@@ -140,7 +144,8 @@ const (
 type IssuedReset struct {
 	URL       string `json:"url"`
 	ExpiresAt int64  `json:"expires_at"`
-	// Username is the account's spelling, for the chat's notice.
+	// UserID and Username name the account, for the chat's notice.
+	UserID   int64  `json:"-"`
 	Username string `json:"-"`
 }
 
@@ -178,5 +183,5 @@ func (s *Service) IssueReset(ctx context.Context, username string, minutes int, 
 	}
 	s.audit.Record(audit.Event{Kind: audit.PasswordResetIssued, Success: true, User: a.Username, Src: src,
 		Detail: fmt.Sprintf("expires in %d minutes", minutes)})
-	return &IssuedReset{URL: base + "/reset-password/" + token, ExpiresAt: expires, Username: a.Username}, nil
+	return &IssuedReset{URL: base + "/reset-password/" + token, ExpiresAt: expires, UserID: a.ID, Username: a.Username}, nil
 }

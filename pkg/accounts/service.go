@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/minimost/minimost/pkg/audit"
@@ -50,6 +51,9 @@ type Options struct {
 	// Presence returns a user's presence as others see it; nil means
 	// everyone is offline (no live connections exist).
 	Presence func(userID int64) string
+	// Welcome runs inside the signup transaction (the chat's welcome
+	// message and read state); nil skips it.
+	Welcome func(ctx context.Context, tx *store.Tx, a *chat.Account) error
 }
 
 // Service is the account rules over a store.
@@ -63,13 +67,17 @@ type Service struct {
 	avatars  string
 	events   Events
 	presence func(int64) string
+	welcome  func(context.Context, *store.Tx, *chat.Account) error
+	removed  func(context.Context, *store.Tx, *chat.Account, bool) error
+	// loginLocks serialise login verdicts per account; see settle.
+	loginLocks [loginStripes]sync.Mutex
 }
 
 // New returns a Service.
 func New(o Options) *Service {
 	s := &Service{
 		db: o.DB, hasher: o.Hasher, settings: o.Settings, audit: o.Audit, log: o.Logger,
-		now: o.Now, avatars: o.AvatarDir, events: o.Events, presence: o.Presence,
+		now: o.Now, avatars: o.AvatarDir, events: o.Events, presence: o.Presence, welcome: o.Welcome,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -91,6 +99,21 @@ type noEvents struct{}
 func (noEvents) SessionsEnded([][]byte)     {}
 func (noEvents) UserUpdated(chat.User)      {}
 func (noEvents) UserDeleted(string, string) {}
+
+// ChatHooks are the chat's part of account changes, run inside the
+// account's own transaction so each change is all or nothing.
+type ChatHooks interface {
+	// Welcome posts the welcome and sets a newcomer's read state.
+	Welcome(ctx context.Context, tx *store.Tx, a *chat.Account) error
+	// AccountRemoved takes a deleted account out of the chat.
+	AccountRemoved(ctx context.Context, tx *store.Tx, a *chat.Account, hard bool) error
+}
+
+// Connect hands the accounts their links to the chat, which is built after
+// them: live events, presence, and the chat's hooks.
+func (s *Service) Connect(e Events, presence func(int64) string, hooks ChatHooks) {
+	s.events, s.presence, s.welcome, s.removed = e, presence, hooks.Welcome, hooks.AccountRemoved
+}
 
 // Policy returns the password policy in force.
 func (s *Service) Policy() password.Policy {

@@ -7,7 +7,9 @@ import (
 
 	"github.com/minimost/minimost/pkg/audit"
 	"github.com/minimost/minimost/pkg/chat"
+	"github.com/minimost/minimost/pkg/config"
 	"github.com/minimost/minimost/pkg/password"
+	"github.com/minimost/minimost/pkg/store"
 )
 
 // Login is a new session: the id goes into the cookie and nowhere else.
@@ -68,7 +70,11 @@ func (s *Service) Signup(ctx context.Context, username, pw, src string) (*Login,
 	if err != nil {
 		return nil, err
 	}
-	a, err := s.db.CreateAccount(ctx, name, hash, nil)
+	var hook func(*store.Tx, *chat.Account) error
+	if s.welcome != nil {
+		hook = func(tx *store.Tx, a *chat.Account) error { return s.welcome(ctx, tx, a) }
+	}
+	a, err := s.db.CreateAccount(ctx, name, hash, hook)
 	if err != nil {
 		return nil, err
 	}
@@ -115,21 +121,92 @@ func (s *Service) Login(ctx context.Context, username, pw, src string) (*Login, 
 	if err != nil {
 		return nil, err
 	}
-	if a.AdminLocked {
-		s.audit.Record(audit.Event{Kind: audit.Login, User: a.Username, Src: src, Detail: "admin locked"})
-		return nil, lockedFor(time.Hour)
-	}
 	set := s.settings.Get()
-	now := s.now()
-	if set.MaxLoginAttempts > 0 && a.LockoutUntil > now.UnixMilli() {
-		s.audit.Record(audit.Event{Kind: audit.Login, User: a.Username, Src: src, Detail: "locked"})
-		return nil, lockedFor(time.Duration(a.LockoutUntil-now.UnixMilli()) * time.Millisecond)
+	// Checked before hashing so a locked account costs no derivation, and
+	// again (in settle) once the verdict is in.
+	if err := s.refuseLocked(a, set, src); err != nil {
+		return nil, err
 	}
 	ok, err := s.hasher.Verify(ctx, a.PasswordHash, pw)
 	if err != nil {
 		s.log.Error("stored password hash unreadable", "user", a.Username, "err", err)
 		ok = false
 	}
+	rehash := ""
+	if ok && password.NeedsRehash(a.PasswordHash) {
+		if rehash, err = s.hasher.Hash(ctx, pw); err != nil {
+			return nil, err
+		}
+	}
+	return s.settle(ctx, a, ok, rehash, set, src)
+}
+
+// refuseLocked answers a login of an admin-locked account, or of one in a
+// failed-login lockout while lockouts are on (behavior.md §3.5 steps 6–7).
+func (s *Service) refuseLocked(a *chat.Account, set *config.Settings, src string) error {
+	if a.AdminLocked {
+		s.audit.Record(audit.Event{Kind: audit.Login, User: a.Username, Src: src, Detail: "admin locked"})
+		return lockedFor(time.Hour)
+	}
+	if now := s.nowMs(); set.MaxLoginAttempts > 0 && a.LockoutUntil > now {
+		s.audit.Record(audit.Event{Kind: audit.Login, User: a.Username, Src: src, Detail: "locked"})
+		return lockedFor(time.Duration(a.LockoutUntil-now) * time.Millisecond)
+	}
+	return nil
+}
+
+// loginStripes is how many locks the accounts share for lockAccount.
+const loginStripes = 64
+
+// lockAccount takes the account's lock (one of loginStripes, shared by
+// the ids equal modulo loginStripes) and returns its release. A login's
+// verdict and new session are made under it, and so is every change that
+// ends sessions or replaces credentials (admin lock, logout of all
+// sessions, deletion, password change and reset), so a login checked
+// while one of those happened cannot leave a session behind it.
+func (s *Service) lockAccount(id int64) (unlock func()) {
+	mu := &s.loginLocks[uint64(id)%loginStripes]
+	mu.Lock()
+	return mu.Unlock
+}
+
+// settle applies a checked password's verdict (steps 8–9 of behavior.md
+// §3.5) to the account as it is now, not as it was read before hashing: a
+// flood of guesses all read the account before the first of them failed,
+// and waited at the hashing pool, so judging them by that early read would
+// let every one of them be counted and answered, however low
+// max_login_attempts is. Under the account's lock the account is read
+// again; if a concurrent attempt (or the admin) locked it meanwhile, this
+// attempt is answered locked and not counted, and if the password changed
+// meanwhile (a reset), the verdict is about a stale hash and is discarded.
+func (s *Service) settle(ctx context.Context, a *chat.Account, ok bool, rehash string, set *config.Settings, src string) (*Login, error) {
+	defer s.lockAccount(a.ID)()
+	login, err := s.verdict(ctx, a, ok, rehash, set, src)
+	if err != nil {
+		return nil, err
+	}
+	s.audit.Record(audit.Event{Kind: audit.Login, Success: true, User: a.Username, Src: src})
+	return login, nil
+}
+
+// verdict is settle's work under the account's lock.
+func (s *Service) verdict(ctx context.Context, a *chat.Account, ok bool, rehash string, set *config.Settings, src string) (*Login, error) {
+	cur, err := s.db.AccountByID(ctx, a.ID)
+	if chat.ErrorCode(err) == chat.ENotFound || err == nil && cur.Deleted {
+		s.audit.Record(audit.Event{Kind: audit.Login, User: a.Username, Src: src, Detail: "unknown user"})
+		return nil, badCredentials()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.refuseLocked(cur, set, src); err != nil {
+		return nil, err
+	}
+	if cur.PasswordHash != a.PasswordHash {
+		s.audit.Record(audit.Event{Kind: audit.Login, User: a.Username, Src: src, Detail: "bad password"})
+		return nil, badCredentials()
+	}
+	now := s.now()
 	if !ok {
 		lockout := time.Duration(set.LockoutDurationMinutes) * time.Minute
 		locked, err := s.db.AddLoginFailure(ctx, a.ID, set.MaxLoginAttempts, now.Add(lockout).UnixMilli())
@@ -150,21 +227,10 @@ func (s *Service) Login(ctx context.Context, username, pw, src string) (*Login, 
 		s.audit.Record(audit.Event{Kind: audit.PasswordExpired, User: a.Username, Src: src})
 		return nil, chat.Errorf(chat.EPasswordExpired, "your password has expired; ask an administrator for a reset link")
 	}
-	rehash := ""
-	if password.NeedsRehash(a.PasswordHash) {
-		if rehash, err = s.hasher.Hash(ctx, pw); err != nil {
-			return nil, err
-		}
-	}
 	if err := s.db.LoginSucceeded(ctx, a.ID, rehash); err != nil {
 		return nil, err
 	}
-	login, err := s.newSession(ctx, a)
-	if err != nil {
-		return nil, err
-	}
-	s.audit.Record(audit.Event{Kind: audit.Login, Success: true, User: a.Username, Src: src})
-	return login, nil
+	return s.newSession(ctx, cur)
 }
 
 // activityEvery is how often a session's last activity is written: at most

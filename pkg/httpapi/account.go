@@ -51,6 +51,16 @@ func clearSessionCookie(w http.ResponseWriter) {
 	})
 }
 
+// cookieOnly refuses a bot token on the routes that manage credentials
+// (behavior.md §18) before the body is read or any limit counted, so a
+// script learns that it may not, whatever it sent.
+func cookieOnly(auth *accounts.Auth) error {
+	if auth.Session == nil {
+		return chat.Errorf(chat.EForbidden, "a bot token cannot manage passwords, tokens or the account; use a browser session")
+	}
+	return nil
+}
+
 func crossOrigin() error {
 	return chat.Errorf(chat.EForbidden, "cross-origin request refused")
 }
@@ -162,6 +172,9 @@ func (s *server) passwordPolicy(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	auth := authFrom(r.Context())
+	if err := cookieOnly(auth); err != nil {
+		return err
+	}
 	if err := s.limit(s.limits.reset, "u:"+strconv.FormatInt(auth.Account.ID, 10), s.Settings.Get().RateLimits.PasswordResetPerHour); err != nil {
 		return err
 	}
@@ -188,6 +201,9 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) deleteMe(w http.ResponseWriter, r *http.Request) error {
+	if err := cookieOnly(authFrom(r.Context())); err != nil {
+		return err
+	}
 	var body struct {
 		Password *string `json:"password"`
 		Mode     *string `json:"mode"`
@@ -375,6 +391,9 @@ func (s *server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) createToken(w http.ResponseWriter, r *http.Request) error {
+	if err := cookieOnly(authFrom(r.Context())); err != nil {
+		return err
+	}
 	var body struct {
 		Name *string `json:"name"`
 	}
@@ -393,6 +412,9 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	if err := cookieOnly(authFrom(r.Context())); err != nil {
+		return err
+	}
 	ts, err := s.Accounts.Tokens(r.Context(), authFrom(r.Context()))
 	if err != nil {
 		return err
@@ -402,6 +424,9 @@ func (s *server) listTokens(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) deleteToken(w http.ResponseWriter, r *http.Request) error {
+	if err := cookieOnly(authFrom(r.Context())); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err

@@ -82,6 +82,16 @@ func passive(r *http.Request) bool {
 		strings.HasPrefix(p, "/api/v1/channels/") && strings.HasSuffix(p, "/typing")
 }
 
+// download reports a GET or HEAD of an attachment or an avatar.
+func download(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/api/v1/files/") ||
+		strings.HasPrefix(p, "/api/v1/users/") && strings.HasSuffix(p, "/avatar")
+}
+
 func stateChanging(method string) bool {
 	switch method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
@@ -164,7 +174,13 @@ func (s *server) limit(l *ratelimit.Limiter, key string, max int) error {
 	return &rateLimited{chat.Errorf(chat.ERateLimited, "too many requests; slow down"), ratelimit.RetryAfterSeconds(retry)}
 }
 
+// limitAPI counts a request against api_per_minute, except the file and
+// avatar downloads behavior.md §14 leaves out: a page showing many users'
+// pictures must not use up the user's budget for actions.
 func (s *server) limitAPI(r *http.Request, key string) error {
+	if download(r) {
+		return nil
+	}
 	return s.limit(s.limits.api, key, s.Settings.Get().RateLimits.APIPerMinute)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/minimost/minimost/pkg/chat"
 )
@@ -95,10 +96,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// notFound answers a path no route serves. gorilla/mux 1.8.1 loses a
+// method mismatch inside a subrouter as soon as a later route shares the
+// subrouter's prefix, so every wrong method under /api/v1 arrives here;
+// a path that some route serves with another method is a 405.
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) error {
+	if len(allowedMethods(r)) > 0 {
+		return s.methodNotAllowed(w, r)
+	}
 	return chat.Errorf(chat.ENotFound, "not found")
 }
 
+// methodNotAllowed answers a known path with a method it does not serve:
+// 405 with the Allow header HTTP requires (behavior.md §15.1) and the JSON
+// error body.
 func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
+	if allow := allowedMethods(r); len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+	}
 	return &statusError{http.StatusMethodNotAllowed, chat.Errorf(chat.EBadRequest, "method %s not allowed here", r.Method)}
 }

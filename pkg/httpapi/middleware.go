@@ -1,9 +1,12 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"runtime/debug"
 	"strings"
+
+	"github.com/gorilla/mux"
 
 	"github.com/minimost/minimost/pkg/chat"
 )
@@ -35,10 +38,19 @@ func (s *server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// routesKey carries the router to the 405 handler (see allowedMethods).
+type routesKey struct{}
+
 // recoverPanics turns a panic into a 500 with a generic body; the stack
-// goes to the log only.
+// goes to the log only. It wraps the router itself, so it also hands the
+// router to the 405 handler through the request: gorilla/mux sets no
+// Allow header, and listing the allowed methods needs the routes.
 func (s *server) recoverPanics(next http.Handler) http.Handler {
+	routes, _ := next.(*mux.Router)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if routes != nil {
+			r = r.WithContext(context.WithValue(r.Context(), routesKey{}, routes))
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -50,4 +62,28 @@ func (s *server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// allowedMethods lists the methods some route serves at r's path, in the
+// order an Allow header names them. Routes without a path (the browsers'
+// error page for any unknown path) do not count: they would make every
+// path look known.
+func allowedMethods(r *http.Request) []string {
+	routes, _ := r.Context().Value(routesKey{}).(*mux.Router)
+	if routes == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if !routes.Match(probe, &match) || match.MatchErr != nil || match.Route == nil {
+			continue
+		}
+		if _, err := match.Route.GetPathTemplate(); err == nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }

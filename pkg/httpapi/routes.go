@@ -12,7 +12,10 @@ import (
 
 	"github.com/minimost/minimost/pkg/accounts"
 	"github.com/minimost/minimost/pkg/audit"
+	"github.com/minimost/minimost/pkg/chatsvc"
 	"github.com/minimost/minimost/pkg/config"
+	"github.com/minimost/minimost/pkg/hub"
+	"github.com/minimost/minimost/pkg/linkpreview"
 	"github.com/minimost/minimost/pkg/ratelimit"
 )
 
@@ -24,6 +27,11 @@ type Deps struct {
 	Logger   *slog.Logger
 	Settings *config.Live
 	Accounts *accounts.Service
+	Chat     *chatsvc.Service
+	Hub      *hub.Hub
+	// StunPort is the UDP port the STUN responder listens on.
+	StunPort int
+	Previews *linkpreview.Fetcher
 	Audit    Recorder
 	// CAPEM returns the CA certificate to serve at /ca.pem, nil for none.
 	CAPEM func() []byte
@@ -36,6 +44,7 @@ type Deps struct {
 // limiters are the sliding windows of behavior.md §14, one per action.
 type limiters struct {
 	login, signup, reset, avatar, api *ratelimit.Limiter
+	messages, uploads, createChannel  *ratelimit.Limiter
 }
 
 type server struct {
@@ -57,6 +66,10 @@ func NewServer(d Deps) http.Handler {
 		reset:  ratelimit.New(time.Hour),
 		avatar: ratelimit.New(time.Hour),
 		api:    ratelimit.New(time.Minute),
+
+		messages:      ratelimit.New(10 * time.Second),
+		uploads:       ratelimit.New(time.Minute),
+		createChannel: ratelimit.New(time.Hour),
 	}}
 	r := mux.NewRouter()
 	r.Handle("/healthz", s.handle(s.healthz)).Methods(http.MethodGet, http.MethodHead)
@@ -87,6 +100,12 @@ func NewServer(d Deps) http.Handler {
 	api.Handle("/users", s.handle(s.withAuth(s.users))).Methods(http.MethodGet)
 	api.Handle("/users/{username}", s.handle(s.withAuth(s.user))).Methods(http.MethodGet)
 	api.Handle("/users/{username}/avatar", s.handle(s.withAuth(s.avatar))).Methods(http.MethodGet, http.MethodHead)
+
+	s.chatRoutes(api)
+	api.Handle("/ws", s.handle(s.ws)).Methods(http.MethodGet)
+	api.Handle("/link-preview", s.handle(s.withAuth(s.linkPreview))).Methods(http.MethodGet)
+	api.Handle("/presence", s.handle(s.withAuth(s.presence))).Methods(http.MethodGet)
+	api.Handle("/me/presence-override", s.handle(s.withAuth(s.presenceOverride))).Methods(http.MethodPut)
 
 	r.NotFoundHandler = s.handle(s.notFound)
 	r.MethodNotAllowedHandler = s.handle(s.methodNotAllowed)

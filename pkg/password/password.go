@@ -53,8 +53,23 @@ func NewHasher(workers int) *Hasher {
 	return newHasher(workers, currentIterations)
 }
 
-// newHasher lets tests lower the PBKDF2 cost; production goes through
-// NewHasher only.
+// NewHasherWithIterations returns a Hasher like NewHasher whose new hashes
+// (and VerifyDummy) use the given PBKDF2-SHA256 iteration count instead of
+// 600 000. It exists for tests and benchmarks of other packages, which would
+// otherwise spend most of their time hashing; the daemon must never use it.
+// Its hashes verify everywhere but are below the policy's cost, so
+// NeedsRehash reports every one of them, and a login through a Service
+// built on it always rehashes. It panics when iterations is below 1, a
+// programming error.
+func NewHasherWithIterations(workers, iterations int) *Hasher {
+	if iterations < 1 {
+		panic("password: NewHasherWithIterations needs at least one iteration")
+	}
+	return newHasher(workers, iterations)
+}
+
+// newHasher builds every Hasher; the package's own tests call it directly
+// to lower the cost.
 func newHasher(workers, iterations int) *Hasher {
 	if workers <= 0 {
 		workers = max(1, runtime.NumCPU()-1)

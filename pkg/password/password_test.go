@@ -142,6 +142,36 @@ func TestNewHasherUsesCurrentCost(t *testing.T) {
 	}
 }
 
+// TestNewHasherWithIterations checks the test-only constructor: hashes in
+// the same text form at the asked cost, which verify and which NeedsRehash
+// always flags, so no test hasher's output could pass for a production one.
+func TestNewHasherWithIterations(t *testing.T) {
+	ctx := context.Background()
+	h := NewHasherWithIterations(3, 7)
+	if cap(h.slots) != 3 {
+		t.Errorf("%d slots, want 3", cap(h.slots))
+	}
+	hash, err := h.Hash(ctx, "Correct-Horse-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^pbkdf2:sha256:7\$[A-Za-z0-9]{16}\$[0-9a-f]{64}$`).MatchString(hash) {
+		t.Errorf("hash %q is not pbkdf2:sha256:7$<salt>$<hex>", hash)
+	}
+	if ok, err := NewHasher(1).Verify(ctx, hash, "Correct-Horse-1"); !ok || err != nil {
+		t.Errorf("a production hasher does not verify it: %v, %v", ok, err)
+	}
+	if !NeedsRehash(hash) {
+		t.Error("NeedsRehash = false for a 7-iteration hash")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("NewHasherWithIterations(1, 0) did not panic")
+		}
+	}()
+	NewHasherWithIterations(1, 0)
+}
+
 // TestHashProductionForm runs the production path at its real cost once:
 // the text form must be exact, verify, and agree with an independently
 // computed current-form vector.

@@ -387,3 +387,12 @@ func (db *DB) SetAvatar(ctx context.Context, id int64, file, contentType string)
 	})
 	return old, a, err
 }
+
+// CountMessages counts messages that are not deleted.
+func (db *DB) CountMessages(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE deleted = 0`).Scan(&n)
+	})
+	return n, err
+}
