@@ -21,6 +21,7 @@ DATA_DIR ?= ./minimost-data
 LISTEN   ?= 127.0.0.1:6767
 
 .PHONY: all build run check deps fmt-check vet staticcheck test bench clean version
+.PHONY: dist srpm rpm e2e e2e-root
 
 all: build
 
@@ -46,19 +47,21 @@ run: build
 
 # check runs everything the project tests. It first makes sure the
 # programs the tests drive are installed (installing them when root).
-check: deps fmt-check vet staticcheck test
+check: deps fmt-check vet staticcheck test e2e
 
 deps:
 	@sh .ci/deps
 
 fmt-check:
-	@out=$$(gofmt -l cmd pkg); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l cmd pkg packaging); if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
+# The e2e tag adds the end-to-end test of packaging/e2e, so it is checked
+# too; it changes nothing else.
 vet:
-	$(GO) vet -tags $(TAGS) ./...
+	$(GO) vet -tags $(TAGS),e2e ./...
 
 staticcheck:
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags $(TAGS) ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) -tags $(TAGS),e2e ./...
 
 test:
 	$(GO) test -race -tags $(TAGS) -timeout 20m ./...
@@ -68,6 +71,60 @@ test:
 bench: bin/minimost
 	@echo "machine: $$(nproc) cores, $$(free -g | awk '/^Mem:/ {print $$2}') GiB memory"
 	MINIMOST_BIN=$(CURDIR)/bin/minimost $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+# ---- The RPM (see rpm/README.md) ----
+#
+# An RPM version cannot hold '-': a pre-release tag's "-rc1" becomes "~rc1"
+# (sorts before the release) and git describe's "-N-gHASH[-dirty]" becomes
+# "^N.gHASH[.dirty]" (sorts after the tag, before the next release).
+RPM_VERSION := $(shell echo '$(VERSION)' | sed -e 's/-\(alpha\|beta\|rc\)/~\1/' -e 's/-/^/' -e 's/-/./g')
+DIST_SOURCE := dist/minimost-$(RPM_VERSION).tar.gz
+DIST_VENDOR := dist/minimost-vendor-$(RPM_VERSION).tar.gz
+DIST_SPEC   := dist/minimost.spec
+# Debian's rpm lacks Fedora's macros (and its database knows none of the
+# build dependencies): load ours and skip the dependency check there.
+RPMBUILD_FLAGS := $(shell [ -n "$$(rpm --eval '%{?_unitdir}' 2>/dev/null)" ] || echo "--load $(CURDIR)/rpm/macros.debian --nodeps")
+RPMBUILD := rpmbuild $(RPMBUILD_FLAGS) \
+	--define "_topdir $(CURDIR)/dist/rpmbuild" \
+	--define "_srcrpmdir $(CURDIR)/dist" \
+	--define "_rpmdir $(CURDIR)/dist" \
+	--define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm"
+
+dist: $(DIST_SOURCE) $(DIST_VENDOR) $(DIST_SPEC)
+
+# Rebuilt every time, like the binaries: make cannot see every input.
+$(DIST_SOURCE): FORCE
+	@sh rpm/mkdist.sh source '$(VERSION)' '$(RPM_VERSION)' dist
+
+$(DIST_VENDOR): FORCE
+	@sh rpm/mkdist.sh vendor '$(VERSION)' '$(RPM_VERSION)' dist
+
+$(DIST_SPEC): FORCE
+	@sh rpm/mkdist.sh spec '$(VERSION)' '$(RPM_VERSION)' dist
+
+# srpm writes dist/minimost-*.src.rpm; rpm rebuilds the binary RPM from it
+# (so the SRPM is proven self-contained), running the unit tests in %check.
+srpm: dist
+	rm -f dist/minimost-*.src.rpm
+	$(RPMBUILD) --define "_sourcedir $(CURDIR)/dist" -bs $(DIST_SPEC)
+
+rpm: srpm
+	rm -rf dist/rpmbuild dist/*/minimost-*.rpm
+	find dist -maxdepth 1 -name 'minimost-*.rpm' ! -name '*.src.rpm' -delete
+	$(RPMBUILD) --rebuild dist/minimost-$(RPM_VERSION)-*.src.rpm
+	rm -rf dist/rpmbuild
+	@ls -1 dist/*.rpm
+
+# e2e boots a minimal Debian with systemd in a container, installs the RPM
+# and walks the admin's journey (packaging/e2e). It needs root; the
+# container's root file system is cached (see rpm/README.md).
+e2e: e2e-root rpm
+	$(GO) test -tags e2e -count=1 -v -timeout 30m ./packaging/e2e/ -args -dist $(CURDIR)/dist
+
+e2e-root:
+	@if [ "$$(id -u)" -ne 0 ]; then \
+		echo "make e2e boots a container with systemd-nspawn and must run as root:" >&2; \
+		echo "run: sudo make e2e   (or sudo make check)" >&2; exit 1; fi
 
 clean:
 	rm -rf bin dist

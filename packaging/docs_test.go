@@ -2,25 +2,52 @@ package packaging
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 )
 
-// buildTool builds one of the project's commands for the test, with the
+// toolDir holds the commands built for the tests, once per run.
+var (
+	toolDir   string
+	toolMu    sync.Mutex
+	toolBuilt = map[string]string{}
+)
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "minimost-packaging-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	toolDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildTool builds one of the project's commands for the tests, with the
 // flags of the test build itself so that the cgo packages compiled for the
 // tests are reused.
 func buildTool(t *testing.T, name string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), name)
+	toolMu.Lock()
+	defer toolMu.Unlock()
+	if bin, ok := toolBuilt[name]; ok {
+		return bin
+	}
+	bin := filepath.Join(toolDir, name)
 	out, err := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", bin, "../cmd/"+name).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build ../cmd/%s: %v\n%s", name, err, out)
 	}
+	toolBuilt[name] = bin
 	return bin
 }
 
