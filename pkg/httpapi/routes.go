@@ -107,6 +107,7 @@ func NewServer(d Deps) http.Handler {
 	api.Handle("/presence", s.handle(s.withAuth(s.presence))).Methods(http.MethodGet)
 	api.Handle("/me/presence-override", s.handle(s.withAuth(s.presenceOverride))).Methods(http.MethodPut)
 
+	s.pageRoutes(r)
 	r.NotFoundHandler = s.handle(s.notFound)
 	r.MethodNotAllowedHandler = s.handle(s.methodNotAllowed)
 	api.NotFoundHandler = r.NotFoundHandler

@@ -1,0 +1,107 @@
+// The chat page (client.md §3): loads the session, draws the layout and
+// fills the sidebar from GET /api/v1/channels.
+//
+// Where the rest of the chat plugs in:
+//   state.js         the model; the live stream (GET /api/v1/ws) feeds
+//                    upsertChannel/removeChannel/open and the views redraw
+//   conversation.js  the message list (replace drawMessages)
+//   topbar.js        the search box goes in .topbar-center
+//   account.js       the presence rows of the Account dialog
+//   lib/api.js       sessionEnded() for session.revoked
+
+import { get, setCsrf, ApiError, networkText } from "../lib/api.js";
+import { h, replace } from "../lib/dom.js";
+import { setFallbackFocus } from "../ui/dialog.js";
+import { toastError } from "../ui/toast.js";
+import { registerServiceWorker } from "../pages/chrome.js";
+import { State } from "./state.js";
+import { sidebar } from "./sidebar.js";
+import { topbar } from "./topbar.js";
+import { conversation } from "./conversation.js";
+import { openAccount } from "./account.js";
+import { openSettings } from "./settings.js";
+
+function unreachable(root, err) {
+  document.title = "MiniMost";
+  const retry = h("button", { type: "button", class: "btn primary" }, "Try again");
+  retry.addEventListener("click", () => window.location.reload());
+  replace(
+    root,
+    h(
+      "main",
+      { class: "auth", id: "main" },
+      h(
+        "section",
+        { class: "card" },
+        h("h1", null, "Can't reach MiniMost"),
+        h("div", { class: "alert", role: "alert" }, err.code === "network" ? networkText : err.message),
+        retry,
+      ),
+    ),
+  );
+  retry.focus();
+}
+
+/** loadChannels fills the sidebar; a server without the route shows none. */
+export async function loadChannels(state) {
+  try {
+    const list = await get("/api/v1/channels");
+    state.setChannels(Array.isArray(list) ? list : []);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return;
+    toastError(err, "Couldn't load your conversations.");
+  }
+}
+
+export async function start(root) {
+  let session;
+  try {
+    session = await get("/api/v1/session");
+  } catch (err) {
+    if (err instanceof ApiError && err.handled) return;
+    unreachable(root, err);
+    return;
+  }
+  setCsrf(session.csrf_token);
+  document.title = "MiniMost";
+  const state = new State(session);
+
+  const shell = h("div", { class: "app" });
+  const closeDrawer = () => {
+    shell.classList.remove("drawer-open");
+    bar.hamburger.setAttribute("aria-expanded", "false");
+  };
+  const side = sidebar(state, {
+    onPick(id) {
+      state.open(id);
+      closeDrawer();
+    },
+  });
+  const bar = topbar(state, {
+    onAccount: () => openAccount(state),
+    onSettings: () => openSettings(),
+    onMenu() {
+      const open = shell.classList.toggle("drawer-open");
+      bar.hamburger.setAttribute("aria-expanded", String(open));
+      if (open) side.rowButtons()[0]?.focus();
+    },
+  });
+  const conv = conversation(state);
+  const backdrop = h("button", { type: "button", class: "drawer-backdrop", "aria-label": "Close sidebar", tabindex: "-1" });
+  backdrop.addEventListener("click", closeDrawer);
+  const banners = h("div", { class: "banners" });
+  const composer = h("div", { class: "composer-slot" });
+  const main = h("main", { class: "main", id: "main" }, bar.el, banners, conv.el, composer);
+  shell.append(h("a", { class: "skip-link", href: "#messages" }, "Skip to messages"), backdrop, side.el, main);
+  replace(root, shell);
+  setFallbackFocus(() => conv.list);
+
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && shell.classList.contains("drawer-open")) closeDrawer();
+  });
+
+  registerServiceWorker();
+  await loadChannels(state);
+  if (state.current == null) state.open(state.fallbackChannel());
+  return state;
+}
