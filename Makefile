@@ -83,8 +83,9 @@ DIST_VENDOR := dist/minimost-vendor-$(RPM_VERSION).tar.gz
 DIST_SPEC   := dist/minimost.spec
 # Debian's rpm lacks Fedora's macros (and its database knows none of the
 # build dependencies): load ours and skip the dependency check there.
-RPMBUILD_FLAGS := $(shell [ -n "$$(rpm --eval '%{?_unitdir}' 2>/dev/null)" ] || echo "--load $(CURDIR)/rpm/macros.debian --nodeps")
-RPMBUILD := rpmbuild $(RPMBUILD_FLAGS) \
+# (Evaluated only when rpmbuild runs.)
+RPMBUILD_FLAGS = $(shell [ -n "$$(rpm --eval '%{?_unitdir}' 2>/dev/null)" ] || echo "--load $(CURDIR)/rpm/macros.debian --nodeps")
+RPMBUILD = rpmbuild $(RPMBUILD_FLAGS) \
 	--define "_topdir $(CURDIR)/dist/rpmbuild" \
 	--define "_srcrpmdir $(CURDIR)/dist" \
 	--define "_rpmdir $(CURDIR)/dist" \

@@ -10,7 +10,8 @@
 # without '-' (see rpm/README.md). The source tarball holds every file git
 # tracks or would track (so uncommitted work is tested too) and a VERSION
 # file; the vendor tarball holds vendor/ as "go mod vendor" writes it. Both
-# are reproducible: sorted, owned by root, dated by the last commit.
+# are reproducible: sorted, owned by root, dated by the last commit. Older
+# tarballs in OUTDIR are removed.
 set -eu
 
 what=$1 version=$2 rpmversion=$3 outdir=$4
@@ -50,6 +51,7 @@ case $what in
 source)
 	tree
 	pack "$tmp" "$prefix" "$outdir/$prefix.tar.gz"
+	find "$outdir" -maxdepth 1 -name 'minimost-*.tar.gz' ! -name 'minimost-vendor-*' ! -name "$prefix.tar.gz" -delete
 	echo "wrote $outdir/$prefix.tar.gz"
 	;;
 vendor)
@@ -58,6 +60,7 @@ vendor)
 	# itself never goes to the network.
 	(cd "$tmp/$prefix" && GOFLAGS=-mod=mod go mod vendor)
 	pack "$tmp/$prefix" vendor "$outdir/minimost-vendor-$rpmversion.tar.gz"
+	find "$outdir" -maxdepth 1 -name 'minimost-vendor-*.tar.gz' ! -name "minimost-vendor-$rpmversion.tar.gz" -delete
 	echo "wrote $outdir/minimost-vendor-$rpmversion.tar.gz"
 	;;
 spec)
