@@ -37,6 +37,23 @@ type ReplyRef struct {
 	Deleted bool   `json:"deleted"`
 }
 
+// GoneReply is what a reply shows of a message its reader cannot see:
+// one removed by retention, or one from before the reader joined the
+// channel (behavior.md §4.2: such messages are as if they did not exist).
+func GoneReply(id int64) *ReplyRef {
+	return &ReplyRef{ID: id, Author: DeletedAuthor, Deleted: true}
+}
+
+// ForHistoryStart returns m as a member whose history starts after message
+// id start sees it: a reply to an older message of the channel (replies
+// stay in one channel) keeps its reference but shows nothing of it.
+func (m Message) ForHistoryStart(start int64) Message {
+	if m.ReplyTo != nil && m.ReplyTo.ID <= start {
+		m.ReplyTo = GoneReply(m.ReplyTo.ID)
+	}
+	return m
+}
+
 // Attachment is one file of a message.
 type Attachment struct {
 	ID          int64   `json:"id"`

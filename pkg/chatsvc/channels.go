@@ -47,7 +47,14 @@ func (s *Service) announceNew(ctx context.Context, id int64) error {
 // OpenDM returns the DM of exactly the caller and members, creating it
 // (and telling its members) when missing.
 func (s *Service) OpenDM(ctx context.Context, u User, members []string) (*chat.Channel, bool, error) {
-	id, created, err := s.db.FindOrCreateDM(ctx, u.ID, members)
+	return s.OpenDMLimited(ctx, u, members, nil)
+}
+
+// OpenDMLimited is OpenDM where mayCreate (the creation rate limit), when
+// not nil, is asked only when the DM must be created; its error refuses the
+// creation and is returned as is.
+func (s *Service) OpenDMLimited(ctx context.Context, u User, members []string, mayCreate func() error) (*chat.Channel, bool, error) {
+	id, created, err := s.db.FindOrCreateDMLimited(ctx, u.ID, members, mayCreate)
 	if err != nil {
 		return nil, false, err
 	}
@@ -79,6 +86,12 @@ func (s *Service) channelChanged(c *store.ChannelChange) {
 	}
 	if c.Left != nil {
 		s.events.Publish(Event{Type: "channel.removed", Data: map[string]int64{"channel_id": c.ChannelID}}, []int64{c.Left.UserID})
+		// Losing access ends typing there (behavior.md §9.2).
+		if c.Deleted {
+			s.dropTyping(c.ChannelID)
+		} else {
+			s.stopTyping(c.ChannelID, c.Left.UserID, c.Readers)
+		}
 	}
 	for _, p := range c.Files {
 		if err := os.Remove(filepath.Join(s.uploads, p)); err != nil && !os.IsNotExist(err) {
@@ -185,10 +198,14 @@ func (s *Service) accountRemoved(a *chat.Account, r *store.Removal) {
 		}
 		for _, m := range ms {
 			if rs, err := s.db.Readers(ctx, m.ChannelID); err == nil {
-				s.events.Publish(Event{Type: typ, Seq: m.Seq, Data: m}, seeing(rs, m.ID))
+				s.publishMessage(typ, m, rs)
 			}
 		}
 	}
+	for _, ch := range r.Gone {
+		s.dropTyping(ch)
+	}
+	s.stopTypingEverywhere(a.ID)
 	publish(r.Tombstoned, "message.deleted")
 	publish(r.Reacted, "message.updated")
 	for _, p := range r.Files {

@@ -57,7 +57,15 @@ func (s *Service) Frame(c *hub.Conn, typ string, data json.RawMessage) bool {
 		var d struct {
 			State string `json:"state"`
 		}
-		if json.Unmarshal(data, &d) != nil || d.State == "" {
+		if json.Unmarshal(data, &d) != nil {
+			return false
+		}
+		switch d.State {
+		case chat.PresenceActive, chat.PresenceIdle, chat.PresenceHidden, chat.PresenceOffline:
+			// A backgrounded tab's hidden or offline counts as idle (the
+			// hub's SetPresence does that); anything else is a bad field,
+			// ignored like every bad frame (behavior.md §10.3).
+		default:
 			return false
 		}
 		if c.SetPresence(d.State) {

@@ -48,7 +48,10 @@ func (s *Service) post(ctx context.Context, u User, in PostInput) (*store.PostRe
 	if err != nil {
 		return nil, err
 	}
-	if in.ClientID != "" && !res.Duplicate {
+	// A repeat answers with the first request's messages as that answer
+	// showed them, client_id included, so a client retrying after a lost
+	// answer matches them to its optimistic copy.
+	if in.ClientID != "" {
 		for i := range res.Messages {
 			res.Messages[i].ClientID = &in.ClientID
 		}
@@ -59,11 +62,10 @@ func (s *Service) post(ctx context.Context, u User, in PostInput) (*store.PostRe
 // published sends a post's events, in commit order.
 func (s *Service) published(u User, in PostInput, r *store.PostResult) {
 	for _, m := range r.Messages {
-		m := m
 		if in.ClientID != "" {
 			m.ClientID = &in.ClientID
 		}
-		s.events.Publish(Event{Type: "message.created", Seq: m.Seq, Data: m}, seeing(r.Readers, m.ID))
+		s.publishMessage("message.created", m, r.Readers)
 	}
 	last := r.Messages[len(r.Messages)-1]
 	s.events.Publish(Event{Type: "read.updated", Data: map[string]any{
@@ -86,9 +88,40 @@ func (s *Service) removeFiles(files []store.NewFile) {
 
 // changed publishes a message change.
 func (s *Service) changed(typ string) func(*store.Change) {
-	return func(c *store.Change) {
-		s.events.Publish(Event{Type: typ, Seq: c.Message.Seq, Data: c.Message}, seeing(c.Readers, c.Message.ID))
+	return func(c *store.Change) { s.publishMessage(typ, c.Message, c.Readers) }
+}
+
+// publishMessage sends a message event to every reader whose history
+// start is before the message, each copy as that reader sees it: a member
+// added later gets a reply's reference to an older message without its
+// text (behavior.md §10.2, §4.2).
+func (s *Service) publishMessage(typ string, m chat.Message, rs []store.Member) {
+	var whole, partial []int64
+	for _, r := range rs {
+		switch {
+		case m.ID <= r.HistoryStart:
+		case m.ReplyTo != nil && m.ReplyTo.ID <= r.HistoryStart:
+			partial = append(partial, r.UserID)
+		default:
+			whole = append(whole, r.UserID)
+		}
 	}
+	s.events.Publish(Event{Type: typ, Seq: m.Seq, Data: m}, whole)
+	if len(partial) > 0 {
+		s.events.Publish(Event{Type: typ, Seq: m.Seq, Data: m.ForHistoryStart(m.ReplyTo.ID)}, partial)
+	}
+}
+
+// forCaller is a changed message as the caller, one of its readers, sees
+// it.
+func forCaller(c *store.Change, userID int64) *chat.Message {
+	m := c.Message
+	for _, r := range c.Readers {
+		if r.UserID == userID {
+			m = m.ForHistoryStart(r.HistoryStart)
+		}
+	}
+	return &m
 }
 
 // Edit replaces a message's text.
@@ -104,7 +137,7 @@ func (s *Service) Edit(ctx context.Context, u User, messageID int64, text string
 	if err != nil {
 		return nil, err
 	}
-	return &c.Message, nil
+	return forCaller(c, u.ID), nil
 }
 
 // Delete turns a message into a tombstone and removes its files.
@@ -130,7 +163,7 @@ func (s *Service) React(ctx context.Context, u User, messageID int64, emoji stri
 	if err != nil {
 		return nil, err
 	}
-	return &c.Message, nil
+	return forCaller(c, u.ID), nil
 }
 
 // Pin pins or unpins a message.
@@ -139,7 +172,7 @@ func (s *Service) Pin(ctx context.Context, u User, messageID int64, pin bool) (*
 	if err != nil {
 		return nil, err
 	}
-	return &c.Message, nil
+	return forCaller(c, u.ID), nil
 }
 
 // MarkRead advances the caller's watermark (0: the newest message).

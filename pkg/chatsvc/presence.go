@@ -21,10 +21,13 @@ type presence struct {
 	shown map[int64]string
 	// own is the state the user last saw of themself.
 	own map[int64]string
+	// graceFor is offlineGrace; tests shorten it.
+	graceFor time.Duration
 }
 
 func newPresence() *presence {
-	return &presence{overrides: map[int64]string{}, grace: map[int64]*time.Timer{}, shown: map[int64]string{}, own: map[int64]string{}}
+	return &presence{overrides: map[int64]string{}, grace: map[int64]*time.Timer{}, shown: map[int64]string{}, own: map[int64]string{},
+		graceFor: offlineGrace}
 }
 
 // ownState is a user's presence as they see it themself.
@@ -161,7 +164,7 @@ func (s *Service) streamClosed(userID int64, username string) {
 	if t, ok := s.presence.grace[userID]; ok {
 		t.Stop()
 	}
-	s.presence.grace[userID] = time.AfterFunc(offlineGrace, func() {
+	s.presence.grace[userID] = time.AfterFunc(s.presence.graceFor, func() {
 		s.presence.mu.Lock()
 		delete(s.presence.grace, userID)
 		s.presence.mu.Unlock()

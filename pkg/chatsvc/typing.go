@@ -99,6 +99,30 @@ func (s *Service) stopTyping(channelID, userID int64, rs []store.Member) {
 	}
 }
 
+// dropTyping forgets the typing set of a channel that is gone.
+func (s *Service) dropTyping(channelID int64) {
+	s.typingMu.Lock()
+	delete(s.typing, channelID)
+	s.typingMu.Unlock()
+}
+
+// stopTypingEverywhere clears a deleted account from every typing set,
+// telling each channel's readers.
+func (s *Service) stopTypingEverywhere(userID int64) {
+	s.typingMu.Lock()
+	var chans []int64
+	for ch, set := range s.typing {
+		if _, ok := set[userID]; ok {
+			chans = append(chans, ch)
+		}
+	}
+	s.typingMu.Unlock()
+	sort.Slice(chans, func(i, j int) bool { return chans[i] < chans[j] })
+	for _, ch := range chans {
+		s.stopTyping(ch, userID, nil)
+	}
+}
+
 // ExpireTyping runs until ctx ends, announcing typists who went quiet.
 func (s *Service) ExpireTyping(ctx context.Context) {
 	t := time.NewTicker(time.Second)
@@ -108,18 +132,24 @@ func (s *Service) ExpireTyping(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			s.typingMu.Lock()
-			chans := make([]int64, 0, len(s.typing))
-			for id := range s.typing {
-				chans = append(chans, id)
-			}
-			s.typingMu.Unlock()
-			sort.Slice(chans, func(i, j int) bool { return chans[i] < chans[j] })
-			for _, id := range chans {
-				if _, expired := s.typers(id, 0); expired {
-					s.publishTyping(ctx, id, nil)
-				}
-			}
+			s.expireTyping(ctx)
+		}
+	}
+}
+
+// expireTyping announces, once, every channel whose typing set lost
+// someone to the 5-second expiry since the last call.
+func (s *Service) expireTyping(ctx context.Context) {
+	s.typingMu.Lock()
+	chans := make([]int64, 0, len(s.typing))
+	for id := range s.typing {
+		chans = append(chans, id)
+	}
+	s.typingMu.Unlock()
+	sort.Slice(chans, func(i, j int) bool { return chans[i] < chans[j] })
+	for _, id := range chans {
+		if _, expired := s.typers(id, 0); expired {
+			s.publishTyping(ctx, id, nil)
 		}
 	}
 }

@@ -44,8 +44,15 @@ func (s *Service) SaveUpload(r io.Reader, clientName string, maxBytes int64) (st
 	}()
 	h := sha256.New()
 	head := &prefix{max: media.SniffLen}
-	n, err := io.Copy(io.MultiWriter(tmp, h, head), io.LimitReader(r, maxBytes+1))
+	src := &readSide{r: io.LimitReader(r, maxBytes+1)}
+	n, err := io.Copy(io.MultiWriter(tmp, h, head), src)
 	if err != nil {
+		if src.err != nil {
+			// The request body failed (cut short, a broken multipart part,
+			// the body cap): the client's fault, not ours. The cause stays
+			// wrapped so the caller can still tell the body cap apart.
+			return store.NewFile{}, fmt.Errorf("%w: %w", chat.FieldError(chat.EBadRequest, "file", "the upload was cut short or malformed"), err)
+		}
 		return store.NewFile{}, err
 	}
 	if n > maxBytes {
@@ -76,6 +83,21 @@ func (s *Service) SaveUpload(r io.Reader, clientName string, maxBytes int64) (st
 // DiscardUploads removes files saved for a request that failed before
 // reaching Post.
 func (s *Service) DiscardUploads(files []store.NewFile) { s.removeFiles(files) }
+
+// readSide remembers the error of the reader it wraps, so a failed copy
+// tells a bad upload from a failed disk.
+type readSide struct {
+	r   io.Reader
+	err error
+}
+
+func (s *readSide) Read(b []byte) (int, error) {
+	n, err := s.r.Read(b)
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
+}
 
 // prefix keeps the first max bytes written to it, for sniffing.
 type prefix struct {

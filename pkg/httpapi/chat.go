@@ -108,16 +108,17 @@ func (s *server) openDM(w http.ResponseWriter, r *http.Request) error {
 	if b.Members == nil {
 		return chat.FieldError(chat.EBadRequest, "members", "members is required")
 	}
-	// Only a creation counts toward the limit, so check before and count
-	// after.
-	c, created, err := s.Chat.OpenDM(r.Context(), chatUser(r), *b.Members)
+	// Only a creation counts toward the limit: opening an existing DM
+	// is free.
+	c, created, err := s.Chat.OpenDMLimited(r.Context(), chatUser(r), *b.Members, func() error {
+		return s.limit(s.limits.createChannel, userKey(r), s.Settings.Get().RateLimits.CreateChannelPerHour)
+	})
 	if err != nil {
 		return err
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
-		s.limit(s.limits.createChannel, userKey(r), s.Settings.Get().RateLimits.CreateChannelPerHour)
 	}
 	writeJSON(w, status, c)
 	return nil
@@ -563,7 +564,7 @@ func (s *server) search(w http.ResponseWriter, r *http.Request) error {
 		sq.From, sq.HasFrom = q.Get("from"), true
 	}
 	results := []chatsvc.SearchResult{}
-	if sq.Q != "" || sq.HasFrom || sq.After > 0 || sq.Before > 0 || sq.ChannelID > 0 {
+	if sq.Q != "" || sq.HasFrom || sq.After > 0 || sq.Before > 0 {
 		if results, err = s.Chat.Search(r.Context(), chatUser(r), sq); err != nil {
 			return err
 		}

@@ -421,6 +421,14 @@ func dmKey(ids []int64) string {
 // FindOrCreateDM returns the DM of exactly the caller and the named users,
 // creating it when missing (created reports which).
 func (db *DB) FindOrCreateDM(ctx context.Context, callerID int64, names []string) (id int64, created bool, err error) {
+	return db.FindOrCreateDMLimited(ctx, callerID, names, nil)
+}
+
+// FindOrCreateDMLimited is FindOrCreateDM where mayCreate, when not nil,
+// is asked just before a creation and its error refuses it: only a
+// creation counts toward create_channel_per_hour (behavior.md §4.4), and
+// whether the request creates is known only here.
+func (db *DB) FindOrCreateDMLimited(ctx context.Context, callerID int64, names []string, mayCreate func() error) (id int64, created bool, err error) {
 	now := db.now().UnixMilli()
 	err = db.Write(ctx, func(tx *Tx) error {
 		ms, err := resolveNames(ctx, tx, names, "members")
@@ -443,6 +451,11 @@ func (db *DB) FindOrCreateDM(ctx context.Context, callerID int64, names []string
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		if mayCreate != nil {
+			if err := mayCreate(); err != nil {
+				return err
+			}
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO channels (kind, created_by, created_at, dm_key, last_activity) VALUES ('dm', ?, ?, ?, ?)`, callerID, now, key, now)
 		if err != nil {

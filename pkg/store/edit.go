@@ -209,7 +209,12 @@ func (db *DB) Pin(ctx context.Context, userID, messageID int64, pin bool, after 
 		if n >= chat.MaxPinsPerChannel {
 			return false, chat.Errorf(chat.EConflict, "a channel holds at most %d pins; unpin one first", chat.MaxPinsPerChannel)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET pinned_by = ?, pinned_at = ? WHERE id = ?`, userID, now, m.ID)
+		// GET …/pins lists by pinned_at, so two pins within one millisecond
+		// would fall back to id order; keeping pinned_at strictly increasing
+		// per channel (at most a millisecond late) keeps the pinning order.
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET pinned_by = ?, pinned_at = max(?, coalesce(
+				(SELECT max(pinned_at) + 1 FROM messages WHERE channel_id = ? AND pinned_at IS NOT NULL), 0))
+			WHERE id = ?`, userID, now, m.ChannelID, m.ID)
 		return err == nil, err
 	})
 }
@@ -295,8 +300,11 @@ func (db *DB) Pins(ctx context.Context, userID, channelID int64) ([]chat.Message
 		if err != nil {
 			return err
 		}
-		out, err = loadMessages(ctx, tx, ids)
-		return err
+		if out, err = loadMessages(ctx, tx, ids); err != nil {
+			return err
+		}
+		forHistoryStart(out, a.HistoryStart)
+		return nil
 	})
 	return out, err
 }
@@ -318,8 +326,10 @@ func (db *DB) Mentions(ctx context.Context, userID int64) ([]chat.Message, error
 		if err != nil {
 			return err
 		}
-		out, err = loadMessages(ctx, tx, ids)
-		return err
+		if out, err = loadMessages(ctx, tx, ids); err != nil {
+			return err
+		}
+		return forViewer(ctx, tx, userID, out)
 	})
 	return out, err
 }

@@ -51,6 +51,13 @@ func (db *DB) channelChange(ctx context.Context, after func(*ChannelChange), fn 
 			if c.Notice, c.Readers, err = postSystem(ctx, tx, c.ChannelID, text, now); err != nil {
 				return err
 			}
+			// The notice of an addition is the newest message when the new
+			// member arrives; joining creates no unread message (§4.2).
+			if c.Added != nil {
+				if _, err := advanceRead(ctx, tx, c.Added.UserID, c.ChannelID, c.Notice.ID); err != nil {
+					return err
+				}
+			}
 		}
 		if after != nil {
 			tx.AfterCommit(func() { after(c) })

@@ -229,7 +229,7 @@ func loadReplies(ctx context.Context, q querier, byID map[int64]*chat.Message, r
 			byID[mid].ReplyTo = r
 		} else {
 			// Removed by retention: the reply keeps pointing at it.
-			byID[mid].ReplyTo = &chat.ReplyRef{ID: target, Author: chat.DeletedAuthor, Deleted: true}
+			byID[mid].ReplyTo = chat.GoneReply(target)
 		}
 	}
 	return nil
@@ -361,16 +361,60 @@ func history(ctx context.Context, q querier, a *Access, pq PageQuery) (*Page, er
 	if err != nil {
 		return nil, err
 	}
-	page.Messages, err = loadMessages(ctx, q, ids)
-	return page, err
+	if page.Messages, err = loadMessages(ctx, q, ids); err != nil {
+		return nil, err
+	}
+	forHistoryStart(page.Messages, start)
+	return page, nil
+}
+
+// forHistoryStart hides, in messages of one channel, what replies show of
+// messages from before the viewer's history start.
+func forHistoryStart(ms []chat.Message, start int64) {
+	if start == 0 {
+		return
+	}
+	for i := range ms {
+		ms[i] = ms[i].ForHistoryStart(start)
+	}
+}
+
+// forViewer is forHistoryStart for messages of any channels, looking up
+// the viewer's history start in each.
+func forViewer(ctx context.Context, q querier, userID int64, ms []chat.Message) error {
+	rows, err := q.QueryContext(ctx, `SELECT channel_id, history_start FROM channel_members WHERE user_id = ? AND history_start > 0`, userID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	starts := map[int64]int64{}
+	for rows.Next() {
+		var ch, start int64
+		if err := rows.Scan(&ch, &start); err != nil {
+			return err
+		}
+		starts[ch] = start
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range ms {
+		ms[i] = ms[i].ForHistoryStart(starts[ms[i].ChannelID])
+	}
+	return nil
 }
 
 // MessageFor returns one message if the user can see it.
 func (db *DB) MessageFor(ctx context.Context, userID, messageID int64) (*chat.Message, error) {
 	var m *chat.Message
-	err := db.Read(ctx, func(tx *sql.Tx) (err error) {
-		m, _, err = visibleMessage(ctx, tx, userID, messageID)
-		return err
+	err := db.Read(ctx, func(tx *sql.Tx) error {
+		vm, a, err := visibleMessage(ctx, tx, userID, messageID)
+		if err != nil {
+			return err
+		}
+		v := vm.ForHistoryStart(a.HistoryStart)
+		m = &v
+		return nil
 	})
 	return m, err
 }

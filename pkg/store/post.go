@@ -104,6 +104,11 @@ func mentionTargets(text string, rs []Member) ([]int64, []string, bool) {
 // then one per file, with consecutive ids and seqs. after runs once the
 // transaction is durable, in commit order (events go out from there).
 func (db *DB) Post(ctx context.Context, req PostRequest, after func(*PostResult)) (*PostResult, error) {
+	if req.Text == "" && len(req.Files) == 0 {
+		// The service refuses this first; here it would index an empty
+		// list of created messages.
+		return nil, chat.FieldError(chat.EBadRequest, "text", "a message needs text or a file")
+	}
 	now := db.now().UnixMilli()
 	res := &PostResult{}
 	err := db.Write(ctx, func(tx *Tx) error {

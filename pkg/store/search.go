@@ -57,6 +57,12 @@ func (db *DB) Search(ctx context.Context, userID int64, sq SearchQuery) ([]chat.
 				return err
 			}
 		}
+		if strings.IndexByte(sq.Q, 0) >= 0 {
+			// Message text never holds NUL (§5.1), so nothing matches; and
+			// FTS5 would read the NUL as the end of its query string.
+			out = []chat.Message{}
+			return nil
+		}
 		where, scopeArgs := searchScope(userID, sq)
 		from := ` FROM messages m JOIN channels c ON c.id = m.channel_id
 			LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = ?`
@@ -77,8 +83,10 @@ func (db *DB) Search(ctx context.Context, userID int64, sq SearchQuery) ([]chat.
 		if err != nil {
 			return err
 		}
-		out, err = loadMessages(ctx, tx, ids)
-		return err
+		if out, err = loadMessages(ctx, tx, ids); err != nil {
+			return err
+		}
+		return forViewer(ctx, tx, userID, out)
 	})
 	return out, err
 }
