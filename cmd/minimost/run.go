@@ -218,6 +218,10 @@ func (d *daemon) serve(ctx context.Context, socks *sockets, sigs <-chan os.Signa
 			}
 		}()
 	}
+	// Ready before the listeners serve: a connection that socket
+	// activation queued may be answered the moment Serve starts, and the
+	// store is already open.
+	d.ready.Store(true)
 	goServe("https", func() error { return ignoreClosed(web.Serve(tls.NewListener(socks.https, d.pki.TLSConfig()))) })
 	goServe("admin", func() error { return ignoreClosed(adminSrv.Serve(socks.admin)) })
 	goServe("stun", func() error { return stunSrv.Serve(bg, socks.stun) })
@@ -227,7 +231,6 @@ func (d *daemon) serve(ctx context.Context, socks *sockets, sigs <-chan os.Signa
 	goServe("session sweep", func() error { d.sweepSessions(bg); return nil })
 	goServe("typing expiry", func() error { d.chat.ExpireTyping(bg); return nil })
 
-	d.ready.Store(true)
 	d.notify.Ready(d.statusLine())
 	if err := d.notify.Err(); err != nil {
 		d.log.Warn("sd_notify failed", "err", err)

@@ -42,10 +42,8 @@ var distDir = flag.String("dist", "../../dist", "directory holding the RPMs that
 //go:embed journey.sh
 var journeyScript []byte
 
-// journeySteps are the steps journey.sh reports, in its order. Steps 4
-// (sign-up and password reset) and 9 (the login in the journal) join when
-// the account features exist: see the marked places in journey.sh.
-var journeySteps = []string{"install", "1", "2", "3", "5", "6", "7", "8", "creds", "10", "11"}
+// journeySteps are the steps journey.sh reports, in its order.
+var journeySteps = []string{"install", "1", "2", "3", "4", "5", "6", "7", "8", "creds", "9", "10", "11"}
 
 // rootfsPackages are installed into the container besides debootstrap's
 // minimal base: systemd to boot, rpm to install the package, and what the

@@ -197,13 +197,41 @@ for v in tls1 tls1_1; do
 done
 done_step
 
-# ---- STEP 4 (accounts) goes here ----
-# Sign up bob over the API; `minimostctl reset-password bob` prints a URL;
-# the token in it shows bob, sets a new password once (204), then answers
-# 410; bob logs in with the new password. It needs the account features
-# (signup, login, reset tokens); when it is added, add "4" to journeySteps
-# in e2e_test.go, and the check "bob's password survives the restart" to
-# step 7.
+step 4 "sign up bob; minimostctl reset-password bob prints a link that works once; bob logs in with the new password"
+BASE=https://127.0.0.1:6767
+BOB_PW='Correct-Horse-Battery-9'
+NEW_PW='Staple-Battery-Horse-42'
+# Bodies go through files so no password is ever on a logged command line.
+printf '{"username":"bob","password":"%s"}' "$BOB_PW" >"$E2E/signup.json"
+printf '{"new_password":"%s"}' "$NEW_PW" >"$E2E/reset.json"
+printf '{"username":"bob","password":"%s"}' "$NEW_PW" >"$E2E/login.json"
+# api METHOD PATH [BODYFILE]: the HTTP status in $out, the body in $E2E/answer.
+api() {
+	if [ -n "${3:-}" ]; then
+		run curl -sS --max-time 30 --cacert "$CA" -o "$E2E/answer" -w '%{http_code}' -X "$1" \
+			-H 'Content-Type: application/json' --data-binary "@$3" "$BASE$2"
+	else
+		run curl -sS --max-time 30 --cacert "$CA" -o "$E2E/answer" -w '%{http_code}' -X "$1" "$BASE$2"
+	fi
+}
+api POST /api/v1/signup "$E2E/signup.json"
+[ "$out" = 201 ] || fail "signup answered $out: $(cat "$E2E/answer")"
+expect "minimostctl reset-password bob" minimostctl reset-password bob
+link=$(printf '%s\n' "$out" | head -n 1)
+token=${link##*/reset-password/}
+case $link in
+*/reset-password/?*) ;;
+*) fail "reset-password printed no link: $link" ;;
+esac
+api GET "/api/v1/password-reset/$token"
+[ "$out" = 200 ] && grep -q '"username":"bob"' "$E2E/answer" || fail "the link does not show bob: $out $(cat "$E2E/answer")"
+api POST "/api/v1/password-reset/$token" "$E2E/reset.json"
+[ "$out" = 204 ] || fail "setting the new password answered $out: $(cat "$E2E/answer")"
+api POST "/api/v1/password-reset/$token" "$E2E/reset.json"
+[ "$out" = 410 ] || fail "the used link answered $out, want 410"
+api POST /api/v1/login "$E2E/login.json"
+[ "$out" = 200 ] || fail "bob's login with the new password answered $out"
+done_step
 
 step 5 "a STUN Binding request to UDP 3478 gets XOR-MAPPED-ADDRESS"
 # A Binding request: type 0x0001, length 0, the magic cookie 0x2112A442 and
@@ -288,6 +316,8 @@ set -- $out
 run readlink /var/lib/minimost
 [ "$out" = private/minimost ] || fail "/var/lib/minimost links to '$out', want private/minimost"
 [ -f "$STATE/minimost.db" ] || fail "no $STATE/minimost.db"
+api POST /api/v1/login "$E2E/login.json"
+[ "$out" = 200 ] || fail "bob's password did not survive the restart: login answered $out"
 done_step
 
 step 8 "stopping the service alone leaves the sockets listening; the next HTTPS connection starts it"
@@ -326,11 +356,16 @@ expect "systemctl restart without credentials" systemctl restart minimost
 healthz https://127.0.0.1:6767 || fail "back to the local CA: $out"
 done_step
 
-# ---- STEP 9 (login audit) goes here ----
-# `journalctl -u minimost MINIMOST_EVENT=login` lists bob's login (from
-# step 4), and no password used in step 4 appears anywhere in
-# `journalctl -b` nor in $STATE/audit.log. When it is added, add "9" to
-# journeySteps in e2e_test.go.
+step 9 "journalctl -u minimost MINIMOST_EVENT=login lists bob's login; no password in the journal or audit.log"
+run journalctl -q -u minimost.service MINIMOST_EVENT=login MINIMOST_USER=bob MINIMOST_OUTCOME=success -o cat
+[ -n "$out" ] || fail "no successful login of bob in the journal"
+journalctl -q -b -o cat >"$E2E/journal.txt" 2>&1
+for pw in "$BOB_PW" "$NEW_PW"; do
+	grep -qF -- "$pw" "$E2E/journal.txt" && fail "a password appears in the journal"
+	grep -qF -- "$pw" "$STATE/audit.log" && fail "a password appears in audit.log"
+done
+grep -q 'event=login outcome=success user=bob' "$STATE/audit.log" || fail "audit.log lacks bob's login"
+done_step
 
 step 10 "systemd-analyze security minimost.service: exposure at most 1.5"
 run systemd-analyze security --no-pager minimost.service

@@ -59,7 +59,7 @@ type Options struct {
 // Service is the account rules over a store.
 type Service struct {
 	db       *store.DB
-	hasher   *password.Hasher
+	hasher   *hashing
 	settings *config.Live
 	audit    Recorder
 	log      *slog.Logger
@@ -76,7 +76,7 @@ type Service struct {
 // New returns a Service.
 func New(o Options) *Service {
 	s := &Service{
-		db: o.DB, hasher: o.Hasher, settings: o.Settings, audit: o.Audit, log: o.Logger,
+		db: o.DB, hasher: newHashing(o.Hasher), settings: o.Settings, audit: o.Audit, log: o.Logger,
 		now: o.Now, avatars: o.AvatarDir, events: o.Events, presence: o.Presence, welcome: o.Welcome,
 	}
 	if s.now == nil {

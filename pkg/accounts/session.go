@@ -178,7 +178,9 @@ func (s *Service) lockAccount(id int64) (unlock func()) {
 // max_login_attempts is. Under the account's lock the account is read
 // again; if a concurrent attempt (or the admin) locked it meanwhile, this
 // attempt is answered locked and not counted, and if the password changed
-// meanwhile (a reset), the verdict is about a stale hash and is discarded.
+// meanwhile (a reset moves password_set_at; a concurrent login's rehash of
+// the same password does not), the verdict is about a stale password and
+// is discarded.
 func (s *Service) settle(ctx context.Context, a *chat.Account, ok bool, rehash string, set *config.Settings, src string) (*Login, error) {
 	defer s.lockAccount(a.ID)()
 	login, err := s.verdict(ctx, a, ok, rehash, set, src)
@@ -202,9 +204,14 @@ func (s *Service) verdict(ctx context.Context, a *chat.Account, ok bool, rehash 
 	if err := s.refuseLocked(cur, set, src); err != nil {
 		return nil, err
 	}
-	if cur.PasswordHash != a.PasswordHash {
+	if cur.PasswordSetAt != a.PasswordSetAt {
 		s.audit.Record(audit.Event{Kind: audit.Login, User: a.Username, Src: src, Detail: "bad password"})
 		return nil, badCredentials()
+	}
+	if cur.PasswordHash != a.PasswordHash {
+		// The same password, upgraded by a concurrent login: the verdict
+		// stands, and there is nothing left to rehash.
+		rehash = ""
 	}
 	now := s.now()
 	if !ok {

@@ -104,8 +104,9 @@ func stateChanging(method string) bool {
 // It returns nil without error when no credentials were sent.
 func (s *server) authenticate(r *http.Request) (*accounts.Auth, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok {
+		// The scheme's name is case-insensitive (RFC 9110 §11.1).
+		scheme, token, _ := strings.Cut(h, " ")
+		if !strings.EqualFold(scheme, "Bearer") {
 			return nil, chat.Errorf(chat.EUnauthenticated, "only Bearer tokens are accepted")
 		}
 		return s.Accounts.AuthenticateToken(r.Context(), strings.TrimSpace(token))
@@ -122,11 +123,19 @@ func (s *server) authenticate(r *http.Request) (*accounts.Auth, error) {
 func (s *server) withAuth(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		auth, err := s.authenticate(r)
+		if err == nil && auth == nil {
+			err = chat.Errorf(chat.EUnauthenticated, "not logged in")
+		}
+		if chat.ErrorCode(err) == chat.EUnauthenticated {
+			// An unauthenticated request counts against its address
+			// (behavior.md §14), so guessing cookies or tokens is
+			// limited like any other request.
+			if lerr := s.limitAPI(r, "ip:"+ipKey(r)); lerr != nil {
+				return lerr
+			}
+		}
 		if err != nil {
 			return err
-		}
-		if auth == nil {
-			return chat.Errorf(chat.EUnauthenticated, "not logged in")
 		}
 		if err := s.limitAPI(r, "u:"+strconv.FormatInt(auth.Account.ID, 10)); err != nil {
 			return err

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
+	"strings"
 
 	"github.com/minimost/minimost/pkg/chat"
 )
@@ -39,6 +41,10 @@ func decodeBytes(body []byte, v any) error {
 	if depth(trimmed) > maxJSONDepth {
 		return chat.Errorf(chat.EBadRequest, "the body nests deeper than %d levels", maxJSONDepth)
 	}
+	trimmed, err := exactNames(trimmed, v)
+	if err != nil {
+		return chat.Errorf(chat.EBadRequest, "the body is not valid JSON")
+	}
 	if err := json.Unmarshal(trimmed, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) && te.Field != "" {
@@ -47,6 +53,39 @@ func decodeBytes(body []byte, v any) error {
 		return chat.Errorf(chat.EBadRequest, "the body is not valid JSON")
 	}
 	return nil
+}
+
+// exactNames drops the members of the body's object whose names are not
+// exactly a field name of the struct v points to. encoding/json would match
+// "Password" or "USERNAME" to a field case-insensitively; the API's names
+// are exact, so those are unknown fields, ignored like any other (and a body
+// cannot smuggle a second spelling of a field past a check of the first).
+// A v that is not a pointer to a struct is decoded as sent.
+func exactNames(body []byte, v any) ([]byte, error) {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return body, nil
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	for f := range t.Elem().Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		if name != "-" && f.IsExported() {
+			known[name] = true
+		}
+	}
+	for name := range members {
+		if !known[name] {
+			delete(members, name)
+		}
+	}
+	return json.Marshal(members)
 }
 
 // depth returns the deepest nesting of objects and arrays, skipping
