@@ -630,7 +630,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("sidebar rows:\n got %s\nwant %s", rows, want)
 		}
 		tb.until("the history", `document.querySelector("#messages .msg")`)
-		if got := tb.eval(`[...document.querySelectorAll("#messages .msg-text")].map((e) => e.textContent).join("|")`); got != `<script>window.__pwned=2</script>**hi**` {
+		if got := tb.eval(`[...document.querySelectorAll("#messages .msg-text")].map((e) => e.textContent + "/" + (e.querySelector("strong")?.textContent ?? "")).join("|")`); got != `<script>window.__pwned=2</script>hi/hi` {
 			t.Errorf("message text %q (deleted messages must not draw)", got)
 		}
 		if got := tb.text("#channel-title"); got != "#general" {

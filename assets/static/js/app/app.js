@@ -18,6 +18,8 @@ import { State } from "./state.js";
 import { sidebar } from "./sidebar.js";
 import { topbar } from "./topbar.js";
 import { conversation } from "./conversation.js";
+import { composer as makeComposer } from "./composer.js";
+import { Live } from "../lib/live.js";
 import { openAccount } from "./account.js";
 import { openSettings } from "./settings.js";
 
@@ -86,11 +88,15 @@ export async function start(root) {
       if (open) side.rowButtons()[0]?.focus();
     },
   });
-  const conv = conversation(state);
+  const banners = h("div", { class: "banners" });
+  const live = new Live(banners);
+  const users = new Map();
+  const conv = conversation(state, { live, users });
   const backdrop = h("button", { type: "button", class: "drawer-backdrop", "aria-label": "Close sidebar", tabindex: "-1" });
   backdrop.addEventListener("click", closeDrawer);
-  const banners = h("div", { class: "banners" });
   const composer = h("div", { class: "composer-slot" });
+  const comp = makeComposer(state, { live, conv });
+  composer.append(comp.el);
   const main = h("main", { class: "main", id: "main" }, bar.el, banners, conv.el, composer);
   shell.append(h("a", { class: "skip-link", href: "#messages" }, "Skip to messages"), backdrop, side.el, main);
   replace(root, shell);
@@ -101,7 +107,61 @@ export async function start(root) {
   });
 
   registerServiceWorker();
+  wireLive(state, live, users);
+  loadUsers(users);
   await loadChannels(state);
   if (state.current == null) state.open(state.fallbackChannel());
+  live.connect();
   return state;
+}
+
+async function loadUsers(users) {
+  try {
+    const list = await get("/api/v1/users");
+    for (const u of Array.isArray(list) ? list : []) users.set(u.username, u);
+  } catch {
+    // Names still show, coloured by hash, without avatars.
+  }
+}
+
+/**
+ * wireLive feeds the stream into the model (client.md Appendix E): the
+ * channel list, unread and mention counts of conversations not being
+ * read, users; after a reconnect the list is reloaded.
+ */
+function wireLive(state, live, users) {
+  live.addEventListener("open", (e) => {
+    if (e.detail.reconnect) {
+      loadChannels(state);
+      loadUsers(users);
+    }
+  });
+  // Channel events carry {channel: Channel}, drawn from each viewer's side.
+  const channelOf = (d) => (d && d.channel && typeof d.channel === "object" ? d.channel : d);
+  for (const type of ["channel.created", "channel.updated"]) {
+    live.addEventListener(type, (e) => {
+      const c = channelOf(e.detail.data);
+      if (c && c.id != null) state.upsertChannel(c);
+    });
+  }
+  live.addEventListener("channel.removed", (e) => state.removeChannel(e.detail.data && e.detail.data.channel_id));
+  live.addEventListener("user.updated", (e) => {
+    const u = e.detail.data && e.detail.data.user;
+    if (u) users.set(u.username, u);
+  });
+  live.addEventListener("message.created", (e) => {
+    const m = e.detail.data;
+    if (!m) return;
+    const c = state.channels.get(m.channel_id);
+    if (!c) return;
+    const mine = m.author === state.me.username;
+    const next = { ...c, last_message_at: m.created_at, hidden: false };
+    const reading = state.current === m.channel_id && document.visibilityState !== "hidden";
+    if (!mine && !reading) {
+      next.unread = (Number(c.unread) || 0) + 1;
+      const me = state.me.username.toLowerCase();
+      if (m.mentions_everyone || (m.mentions || []).some((n) => String(n).toLowerCase() === me)) next.mentions = (Number(c.mentions) || 0) + 1;
+    }
+    state.upsertChannel(next);
+  });
 }

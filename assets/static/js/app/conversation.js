@@ -1,13 +1,15 @@
-// The conversation column (client.md §3.1, §3.5, §4): the message list, a
-// log region labelled "Messages". This foundation draws the empty states
-// and a plain, escape-first list; the full message view (grouping,
-// dividers, formatting, paging, live updates) replaces drawMessages.
+// The conversation column (client.md §3.5, §4): the message list, a log
+// region labelled "Messages". It holds the open conversation's loaded
+// messages by id, pages up with ?before=, applies live events and the
+// since_seq resync (both idempotent: a message is replaced only by a
+// copy with a seq at least as new), and redraws by reusing each row whose
+// message and cluster position did not change, so focus survives.
 
-import { get, ApiError } from "../lib/api.js";
-import { h, replace } from "../lib/dom.js";
-import { paintName } from "../lib/names.js";
-import { toastError } from "../ui/toast.js";
+import { get, post, put, del, patch, ApiError } from "../lib/api.js";
+import { h, replace, reconcile } from "../lib/dom.js";
+import { toast, toastError } from "../ui/toast.js";
 import { label } from "./state.js";
+import { messageRow, editor, dayFormat, REACTIONS } from "./message.js";
 
 /** startText is the §3.5 line for an empty conversation. */
 export function startText(c, me) {
@@ -19,9 +21,16 @@ export function startText(c, me) {
   return c.kind === "public" ? `This is the start of #${label(c)}` : `This is the start of ${label(c)}`;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const PAGE = 100;
+const GROUP_MS = 300 * 1000;
+const BOTTOM_PX = 120;
 
-export function conversation(state) {
+function dayKey(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+export function conversation(state, { live, users }) {
   const list = h("div", {
     class: "message-list scroll",
     id: "messages",
@@ -33,6 +42,11 @@ export function conversation(state) {
   });
   const el = h("section", { class: "conversation", "aria-labelledby": "channel-title" }, list);
   let loading = 0;
+  /** view: the open conversation's messages. */
+  let view = null;
+  const rows = new Map(); // key → row
+  let editing = null; // {id, el, ta}
+  const hooks = { onReply: () => {}, onSent: () => {} };
 
   function emptyWelcome() {
     replace(
@@ -46,59 +60,367 @@ export function conversation(state) {
     );
   }
 
-  function emptyConversation(c) {
-    replace(list, h("div", { class: "empty-state" }, h("h2", null, startText(c, state.me)), h("p", null, "Send a message to get things going.")));
+  const ctx = {
+    get me() {
+      return state.me;
+    },
+    user: (name) => users.get(name) || { username: name },
+    onReply: (m) => hooks.onReply(m),
+    onEdit: (m) => startEdit(m),
+    async onDelete(m) {
+      try {
+        await del(`/api/v1/messages/${m.id}`);
+        apply({ ...m, deleted: true, text: "", seq: m.seq });
+      } catch (err) {
+        toastError(err, "Could not delete message");
+      }
+    },
+    async onReact(m, emoji, add) {
+      try {
+        const path = `/api/v1/messages/${m.id}/reactions/${encodeURIComponent(emoji)}`;
+        apply(add ? await put(path) : await del(path));
+      } catch (err) {
+        toastError(err, "Could not update the reaction");
+      }
+    },
+    onPickReaction: (m, button) => pickReaction(m, button),
+    async onPin(m) {
+      try {
+        apply(m.pinned ? await del(`/api/v1/messages/${m.id}/pin`) : await put(`/api/v1/messages/${m.id}/pin`));
+      } catch (err) {
+        toastError(err, "Could not update the pin");
+      }
+    },
+    jumpTo: (id) => jumpTo(id),
+  };
+
+  function sorted() {
+    return [...view.byId.values()].filter((m) => !m.deleted).sort((a, b) => a.id - b.id).concat(view.pending);
   }
 
-  function drawMessages(c, messages) {
-    const shown = messages.filter((m) => !m.deleted);
-    if (shown.length === 0) {
-      emptyConversation(c);
+  function nearBottom() {
+    return list.scrollHeight - list.scrollTop - list.clientHeight < BOTTOM_PX;
+  }
+
+  function draw({ stick = false, keepTop = false } = {}) {
+    if (!view) return;
+    const c = state.channels.get(view.id);
+    const ms = sorted();
+    if (ms.length === 0) {
+      rows.clear();
+      replace(list, h("div", { class: "empty-state" }, h("h2", null, startText(c || { kind: "public", name: "" }, state.me)), h("p", null, "Send a message to get things going.")));
       return;
     }
-    list.setAttribute("aria-busy", "true");
-    replace(
-      list,
-      shown.map((m) =>
-        h(
-          "article",
-          { class: "msg", "data-id": String(m.id) },
-          h(
-            "header",
-            { class: "msg-head" },
-            paintName(h("span", { class: "msg-author" }, m.author), { username: m.author }),
-            " ",
-            h("time", { datetime: new Date(m.created_at).toISOString() }, timeFormat.format(new Date(m.created_at))),
-          ),
-          h("div", { class: "msg-text" }, m.text),
-        ),
-      ),
-    );
-    list.removeAttribute("aria-busy");
-    list.scrollTop = list.scrollHeight;
+    const wasBottom = stick || nearBottom();
+    const fromBottom = list.scrollHeight - list.scrollTop;
+    const nodes = [];
+    const used = new Set();
+    let prev = null;
+    let newLineDone = false;
+    if (view.hasMore) nodes.push(view.loader);
+    for (const m of ms) {
+      try {
+        const day = dayKey(m.created_at);
+        if (!prev || dayKey(prev.created_at) !== day) {
+          const key = `day-${day}`;
+          let d = rows.get(key);
+          if (!d) d = h("div", { class: "divider date", role: "separator" }, h("span", null, dayFormat.format(new Date(m.created_at))));
+          rows.set(key, d);
+          used.add(key);
+          nodes.push(d);
+          prev = null;
+        }
+        if (!newLineDone && view.readAt != null && !m.pending && m.id > view.readAt && m.author !== state.me.username && !m.system) {
+          newLineDone = true;
+          nodes.push(view.newLine);
+        }
+        const head = !prev || m.system || prev.system || prev.author !== m.author ||
+          m.created_at - prev.created_at < 0 || m.created_at - prev.created_at >= GROUP_MS || nodes[nodes.length - 1] === view.newLine;
+        const key = `m-${m.id}`;
+        let r = rows.get(key);
+        if (editing && editing.id === m.id && r) {
+          // keep the open editor
+        } else if (!r || r._seq !== m.seq || r._head !== head || r._text !== m.text) {
+          r = messageRow(m, head, ctx);
+          r._seq = m.seq;
+          r._head = head;
+          r._text = m.text;
+        }
+        rows.set(key, r);
+        used.add(key);
+        nodes.push(r);
+        prev = m;
+      } catch (err) {
+        console.warn("message", m && m.id, err);
+      }
+    }
+    for (const k of [...rows.keys()]) if (!used.has(k)) rows.delete(k);
+    if (list.querySelector(".empty-state")) list.replaceChildren();
+    reconcile(list, nodes);
+    if (keepTop) list.scrollTop = list.scrollHeight - fromBottom;
+    else if (wasBottom) list.scrollTop = list.scrollHeight;
+    maybeRead();
+  }
+
+  function apply(m) {
+    if (!view || !m || m.channel_id !== view.id) return;
+    const old = view.byId.get(m.id);
+    if (old && old.seq > m.seq) return;
+    view.byId.set(m.id, m);
+    if (m.client_id) view.pending = view.pending.filter((p) => p.client_id !== m.client_id);
+    draw();
+  }
+
+  async function loadOlder() {
+    if (!view || !view.hasMore || view.loadingOlder) return;
+    const v = view;
+    v.loadingOlder = true;
+    const oldest = Math.min(...[...v.byId.keys()]);
+    try {
+      const page = await get(`/api/v1/channels/${v.id}/messages?before=${oldest}&limit=${PAGE}`);
+      if (view !== v) return;
+      for (const m of page.messages || []) if (!v.byId.has(m.id)) v.byId.set(m.id, m);
+      v.hasMore = !!page.has_more;
+      draw({ keepTop: true });
+    } catch (err) {
+      toastError(err, "Couldn't load older messages.");
+    } finally {
+      v.loadingOlder = false;
+    }
+  }
+
+  list.addEventListener("scroll", () => {
+    if (view && view.hasMore && list.scrollTop < Math.max(800, 3 * list.clientHeight)) loadOlder();
+    maybeRead();
+  });
+
+  /** resync fetches what changed since seq (after a reconnect). */
+  async function resync(since) {
+    if (!view) return;
+    const v = view;
+    let s = since;
+    for (let i = 0; i < 50; i++) {
+      const page = await get(`/api/v1/channels/${v.id}/messages?since_seq=${s}`);
+      if (view !== v) return;
+      const ms = page.messages || [];
+      for (const m of ms) {
+        apply(m);
+        live.noteSeq(m.seq);
+        if (m.seq > s) s = m.seq;
+      }
+      if (!page.has_more || ms.length === 0) break;
+    }
+  }
+
+  let readTimer = 0;
+  function maybeRead() {
+    if (!view || document.visibilityState === "hidden" || !nearBottom()) return;
+    const newest = [...view.byId.values()].filter((m) => !m.deleted).reduce((a, m) => Math.max(a, m.id), 0);
+    if (!newest || newest <= view.readSent) return;
+    clearTimeout(readTimer);
+    const v = view;
+    readTimer = setTimeout(() => {
+      if (newest <= v.readSent) return;
+      v.readSent = newest;
+      post(`/api/v1/channels/${v.id}/read`, { message_id: newest }).catch(() => {});
+      const c = state.channels.get(v.id);
+      if (c && (c.unread || c.mentions)) state.upsertChannel({ ...c, unread: 0, mentions: 0, last_read_id: newest });
+    }, 300);
+  }
+  document.addEventListener("visibilitychange", maybeRead);
+
+  function startEdit(m) {
+    const row = rows.get(`m-${m.id}`);
+    if (!row || !m.text) return;
+    cancelEdit();
+    const ed = editor(m, {
+      onSave: async (text) => {
+        const t = text.trim();
+        if (!t) {
+          toast("Message cannot be empty");
+          return;
+        }
+        try {
+          const upd = await patch(`/api/v1/messages/${m.id}`, { text: t });
+          cancelEdit(false);
+          apply(upd);
+          hooks.focusComposer?.();
+        } catch (err) {
+          toastError(err, "Could not edit message");
+        }
+      },
+      onCancel: () => {
+        cancelEdit();
+        hooks.focusComposer?.();
+      },
+    });
+    const text = row.querySelector(".msg-text");
+    text.hidden = true;
+    text.after(ed.el);
+    editing = { id: m.id, el: ed.el, ta: ed.ta, row };
+    ed.ta.focus();
+    ed.ta.setSelectionRange(ed.ta.value.length, ed.ta.value.length);
+    ed.el.scrollIntoView({ block: "nearest" });
+  }
+
+  function cancelEdit(redraw = true) {
+    if (!editing) return;
+    const e = editing;
+    editing = null;
+    e.el.remove();
+    const t = e.row.querySelector(".msg-text");
+    if (t) t.hidden = false;
+    if (redraw) {
+      rows.delete(`m-${e.id}`);
+      draw();
+    }
+  }
+
+  let picker = null;
+  function closePicker() {
+    if (!picker) return;
+    const p = picker;
+    picker = null;
+    p.el.remove();
+    p.button.focus();
+  }
+  function pickReaction(m, button) {
+    closePicker();
+    const el = h("div", { class: "reaction-picker", role: "menu", "aria-label": "Add reaction" });
+    for (const e of REACTIONS) {
+      const b = h("button", { type: "button", role: "menuitem", class: "pick", "aria-label": `React with ${e}` }, e);
+      b.addEventListener("click", () => {
+        const mine = (m.reactions || []).some((r) => r.emoji === e && (r.users || []).includes(state.me.username));
+        closePicker();
+        if (!mine) ctx.onReact(m, e, true);
+      });
+      el.append(b);
+    }
+    el.addEventListener("keydown", (ev) => {
+      const items = [...el.querySelectorAll("button")];
+      const i = items.indexOf(document.activeElement);
+      if (ev.key === "Escape") {
+        ev.preventDefault();
+        ev.stopPropagation();
+        closePicker();
+      } else if (ev.key === "ArrowRight" || ev.key === "ArrowDown") {
+        ev.preventDefault();
+        items[(i + 1) % items.length].focus();
+      } else if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        items[(i - 1 + items.length) % items.length].focus();
+      }
+    });
+    el.addEventListener("focusout", (ev) => {
+      if (picker && !el.contains(ev.relatedTarget)) setTimeout(() => picker && !el.contains(document.activeElement) && closePicker(), 0);
+    });
+    button.closest(".msg").append(el);
+    picker = { el, button };
+    el.querySelector("button").focus();
+  }
+
+  async function jumpTo(id) {
+    const row = rows.get(`m-${id}`);
+    if (row) {
+      row.scrollIntoView({ block: "center", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+      row.classList.add("flash");
+      setTimeout(() => row.classList.remove("flash"), 1200);
+      row.focus({ preventScroll: true });
+      return;
+    }
+    if (!view) return;
+    const v = view;
+    try {
+      const page = await get(`/api/v1/channels/${v.id}/messages?around=${id}&limit=${PAGE}`);
+      if (view !== v) return;
+      for (const m of page.messages || []) v.byId.set(m.id, m);
+      v.hasMore = true;
+      draw();
+      if (rows.get(`m-${id}`)) jumpTo(id);
+    } catch (err) {
+      toastError(err, "Couldn't load that message.");
+    }
   }
 
   async function open() {
-    const c = state.channel;
+    const c = state.opened || state.channel;
     const ticket = ++loading;
+    editing = null;
+    closePicker();
+    rows.clear();
     if (!c) {
+      view = null;
       emptyWelcome();
       return;
     }
+    view = null;
+    list.setAttribute("aria-busy", "true");
     replace(list);
     try {
-      const page = await get(`/api/v1/channels/${c.id}/messages?limit=100`);
+      const page = await get(`/api/v1/channels/${c.id}/messages?limit=${PAGE}`);
       if (ticket !== loading) return;
-      drawMessages(c, (page && page.messages) || []);
+      view = {
+        id: c.id,
+        byId: new Map((page.messages || []).map((m) => [m.id, m])),
+        hasMore: !!page.has_more,
+        pending: [],
+        readAt: c.unread ? c.last_read_id ?? null : null,
+        readSent: 0,
+        loader: h("div", { class: "loader", role: "status" }, "Loading older messages…"),
+        newLine: h("div", { class: "divider new", role: "separator" }, h("span", null, "New messages")),
+      };
+      draw({ stick: true });
+      const nl = view.newLine.isConnected ? view.newLine : null;
+      if (nl) nl.scrollIntoView({ block: "center" });
     } catch (err) {
       if (ticket !== loading) return;
-      // No message history on this server yet: the conversation is empty.
-      if (err instanceof ApiError && err.status === 404) emptyConversation(c);
-      else toastError(err, "Couldn't load messages.");
+      if (err instanceof ApiError && err.status === 404) {
+        view = { id: c.id, byId: new Map(), hasMore: false, pending: [], readAt: null, readSent: 0, loader: null, newLine: null };
+        draw();
+      } else toastError(err, "Couldn't load messages.");
+    } finally {
+      if (ticket === loading) list.removeAttribute("aria-busy");
     }
   }
 
   state.addEventListener("open", open);
+  for (const t of ["message.created", "message.updated", "message.deleted"]) {
+    live.addEventListener(t, (e) => apply(e.detail.data && (e.detail.data.message || e.detail.data)));
+  }
+  live.addEventListener("open", (e) => {
+    if (e.detail.reconnect) resync(e.detail.since).catch((err) => toastError(err, "Couldn't catch up on messages."));
+  });
   open();
-  return { el, list };
+
+  return {
+    el,
+    list,
+    hooks,
+    get channelId() {
+      return view ? view.id : null;
+    },
+    /** addPending shows an optimistic copy until the server's arrives. */
+    addPending(m) {
+      if (!view) return;
+      view.pending.push(m);
+      draw({ stick: true });
+    },
+    dropPending(clientId) {
+      if (!view) return;
+      view.pending = view.pending.filter((p) => p.client_id !== clientId);
+      draw();
+    },
+    applyAll(ms) {
+      for (const m of ms) apply(m);
+      list.scrollTop = list.scrollHeight;
+    },
+    /** editNewest opens the editor on your newest editable message (↑). */
+    editNewest() {
+      if (!view) return false;
+      const mine = sorted().filter((m) => !m.pending && !m.system && m.author === state.me.username && m.text);
+      if (!mine.length) return false;
+      startEdit(mine[mine.length - 1]);
+      return true;
+    },
+  };
 }

@@ -67,8 +67,12 @@ export function sidebar(state, { onPick }) {
     const unread = Number(c.unread) > 0 ? Number(c.unread) : 0;
     r.badge.hidden = unread === 0;
     r.badge.textContent = unread ? String(unread) : "";
+    const mentions = Number(c.mentions) > 0 ? Number(c.mentions) : 0;
     r.button.classList.toggle("unread", unread > 0);
-    r.button.setAttribute("aria-label", unread ? `${name}, ${unread} unread` : name);
+    r.badge.classList.toggle("mention", mentions > 0);
+    if (mentions) r.badge.textContent = `@${mentions}`;
+    r.badge.hidden = unread === 0 && mentions === 0;
+    r.button.setAttribute("aria-label", unread ? `${name}, ${unread} unread${mentions ? `, ${mentions} mention${mentions === 1 ? "" : "s"}` : ""}` : name);
     if (state.current === c.id) r.button.setAttribute("aria-current", "true");
     else r.button.removeAttribute("aria-current");
     if (c.kind === "dm") {

@@ -75,9 +75,11 @@ export class State extends EventTarget {
     const previous = this.current;
     this.current = id;
     const c = id == null ? null : this.channels.get(id);
-    if (c && c.unread) this.channels.set(id, { ...c, unread: 0 });
+    // The conversation view keeps the read position it opened with (§4.5).
+    this.opened = c;
+    if (c && (c.unread || c.mentions)) this.channels.set(id, { ...c, unread: 0, mentions: 0 });
     this.emit("open", { id, previous });
-    if (c && c.unread) this.emit("channels", { ids: [id] });
+    if (c && (c.unread || c.mentions)) this.emit("channels", { ids: [id] });
   }
 
   get channel() {
