@@ -53,6 +53,7 @@ type events struct {
 	ended   map[string]bool // session id hashes, hex
 	updated []string
 	deleted []string // "name mode"
+	tokens  []int64  // revoked bot token ids
 }
 
 func (e *events) SessionsEnded(hashes [][]byte) {
@@ -73,6 +74,12 @@ func (e *events) UserDeleted(username, mode string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.deleted = append(e.deleted, username+" "+mode)
+}
+
+func (e *events) TokenRevoked(id int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.tokens = append(e.tokens, id)
 }
 
 func (e *events) endedCount() int {

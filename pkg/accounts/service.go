@@ -33,6 +33,8 @@ type Events interface {
 	UserUpdated(u chat.User)
 	// UserDeleted announces a deletion to everyone.
 	UserDeleted(username, mode string)
+	// TokenRevoked ends the streams opened with a deleted bot token.
+	TokenRevoked(tokenID int64)
 }
 
 // Recorder takes audit records.
@@ -99,6 +101,7 @@ type noEvents struct{}
 func (noEvents) SessionsEnded([][]byte)     {}
 func (noEvents) UserUpdated(chat.User)      {}
 func (noEvents) UserDeleted(string, string) {}
+func (noEvents) TokenRevoked(int64)         {}
 
 // ChatHooks are the chat's part of account changes, run inside the
 // account's own transaction so each change is all or nothing.

@@ -61,6 +61,7 @@ func (s *Service) DeleteToken(ctx context.Context, auth *Auth, id int64, src str
 	if err := s.db.DeleteBotToken(ctx, auth.Account.ID, id); err != nil {
 		return err
 	}
+	s.events.TokenRevoked(id)
 	s.audit.Record(audit.Event{Kind: audit.TokenDelete, Success: true, User: auth.Account.Username, Src: src})
 	return nil
 }

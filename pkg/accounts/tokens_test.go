@@ -90,6 +90,13 @@ func TestBotTokens(t *testing.T) {
 		t.Fatalf("alice's delete revoked bob's token: %v", err)
 	}
 	wantCode(t, e.svc.DeleteToken(e.ctx, bob, first.ID, "192.0.2.1"), "")
+	// The deleted token's open streams are ended too.
+	e.events.mu.Lock()
+	revoked := append([]int64(nil), e.events.tokens...)
+	e.events.mu.Unlock()
+	if len(revoked) != 1 || revoked[0] != first.ID {
+		t.Errorf("streams revoked for tokens %v, want only %d", revoked, first.ID)
+	}
 	_, err = e.svc.AuthenticateToken(e.ctx, first.Token)
 	wantCode(t, err, chat.EUnauthenticated)
 	wantCode(t, e.svc.DeleteToken(e.ctx, bob, first.ID, "192.0.2.1"), chat.ENotFound)

@@ -95,5 +95,8 @@ func (s *Service) UserDeleted(username, mode string) {
 	s.hub.PublishAll(hub.Event{Frame: hub.Frame{Type: "user.deleted", Data: map[string]string{"username": username, "mode": mode}}})
 }
 
+// TokenRevoked ends the streams of a deleted bot token.
+func (s *Service) TokenRevoked(tokenID int64) { s.hub.RevokeToken(tokenID) }
+
 // SessionsEnded revokes the streams of ended sessions.
 func (s *Service) SessionsEnded(hashes [][]byte) { s.hub.RevokeSessions(hashes) }

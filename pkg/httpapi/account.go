@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -69,23 +70,7 @@ func (s *server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.limit(s.limits.signup, ipKey(r), s.Settings.Get().RateLimits.SignupPerHour); err != nil {
 		return err
 	}
-	if !sameOrigin(r) {
-		return crossOrigin()
-	}
-	var c credentials
-	if err := decode(w, r, &c); err != nil {
-		return err
-	}
-	if err := c.check(); err != nil {
-		return err
-	}
-	login, err := s.Accounts.Signup(r.Context(), *c.Username, *c.Password, src(r))
-	if err != nil {
-		return err
-	}
-	setSessionCookie(w, login.SessionID, int(login.MaxAge.Seconds()))
-	writeJSON(w, http.StatusCreated, loginAnswer{User: login.User, CSRFToken: login.CSRFToken})
-	return nil
+	return s.startSession(w, r, http.StatusCreated, s.Accounts.Signup)
 }
 
 func (s *server) login(w http.ResponseWriter, r *http.Request) error {
@@ -93,6 +78,14 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		s.Audit.Record(audit.Event{Kind: audit.Login, Src: src(r), Detail: "rate limited"})
 		return err
 	}
+	return s.startSession(w, r, http.StatusOK, s.Accounts.Login)
+}
+
+// startSession is the shared rest of signup and login (after their own
+// rate limits): the same-origin check, the credentials body, then the
+// session cookie and {user, csrf_token}.
+func (s *server) startSession(w http.ResponseWriter, r *http.Request, status int,
+	open func(ctx context.Context, username, password, src string) (*accounts.Login, error)) error {
 	if !sameOrigin(r) {
 		return crossOrigin()
 	}
@@ -103,12 +96,12 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := c.check(); err != nil {
 		return err
 	}
-	login, err := s.Accounts.Login(r.Context(), *c.Username, *c.Password, src(r))
+	login, err := open(r.Context(), *c.Username, *c.Password, src(r))
 	if err != nil {
 		return err
 	}
 	setSessionCookie(w, login.SessionID, int(login.MaxAge.Seconds()))
-	writeJSON(w, http.StatusOK, loginAnswer{User: login.User, CSRFToken: login.CSRFToken})
+	writeJSON(w, status, loginAnswer{User: login.User, CSRFToken: login.CSRFToken})
 	return nil
 }
 
