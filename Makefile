@@ -25,7 +25,7 @@ LISTEN   ?= 127.0.0.1:6767
 
 all: build
 
-build: bin/minimost bin/minimostctl
+build: bin/minimost bin/minimostctl bin/minimost-loadtest
 
 # Always rebuilt: the Go build cache makes an unchanged build instant, and
 # make cannot see every input (embedded files, the version).
@@ -68,9 +68,27 @@ test:
 
 # Start-up and memory figures are taken from the built daemon, not a test
 # binary; the machine's size is printed beside them.
-bench: bin/minimost
+bench: bin/minimost loadtest
 	@echo "machine: $$(nproc) cores, $$(free -g | awk '/^Mem:/ {print $$2}') GiB memory"
 	MINIMOST_BIN=$(CURDIR)/bin/minimost $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+# ---- The load test (cmd/minimost-loadtest/README.md, docs/performance.md) ----
+#
+# loadtest starts bin/minimost with the bench settings on ephemeral
+# loopback ports and prints send->receive latency, durable sends/s, RSS per
+# idle stream, search and history latency against their targets. Accounts
+# and the million search messages are made once per LOADTEST_DATA (the
+# first run takes a few minutes longer); make clean removes them.
+LOADTEST_DATA ?= bin/loadtest-data
+LOADTEST_ARGS ?=
+
+.PHONY: loadtest
+
+bin/minimost-loadtest: FORCE
+	CGO_ENABLED=1 $(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/minimost-loadtest
+
+loadtest: bin/minimost bin/minimost-loadtest
+	./bin/minimost-loadtest --daemon bin/minimost --data-dir $(LOADTEST_DATA) $(LOADTEST_ARGS)
 
 # ---- The RPM (see rpm/README.md) ----
 #
