@@ -75,8 +75,13 @@ func (db *DB) Search(ctx context.Context, userID int64, sq SearchQuery) ([]chat.
 		case n >= 3:
 			phrase := `"` + strings.ReplaceAll(sq.Q, `"`, `""`) + `"`
 			ftsArgs := append([]any{userID, phrase}, scopeArgs...)
-			ids, err = idsOf(ctx, tx, `SELECT m.id`+from+` JOIN messages_fts f ON f.rowid = m.id
-				WHERE f.text MATCH ? AND `+where+` ORDER BY m.id DESC LIMIT ?`, append(ftsArgs, sq.Limit)...)
+			// The index drives, newest first: ordering by its rowid lets
+			// FTS5 walk backwards and stop at the limit instead of sorting
+			// every match of a common word.
+			ids, err = idsOf(ctx, tx, `SELECT m.id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+				JOIN channels c ON c.id = m.channel_id
+				LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = ?
+				WHERE f.text MATCH ? AND `+where+` ORDER BY f.rowid DESC LIMIT ?`, append(ftsArgs, sq.Limit)...)
 		default:
 			ids, err = shortScan(ctx, tx, from, where, args, sq)
 		}
