@@ -72,10 +72,10 @@ func (s *Service) ChangePassword(ctx context.Context, auth *Auth, current, next,
 	if err != nil {
 		return "", err
 	}
-	newID := secret()
+	newID := Secret()
 	unlock := s.lockAccount(a.ID)
 	ended, err := s.db.SetPassword(ctx, a.ID, store.PasswordChange{
-		Hash: hash, Keep: s.historyDepth(), KeepSession: auth.Session.IDHash, NewSession: digest(newID),
+		Hash: hash, Keep: s.historyDepth(), KeepSession: auth.Session.IDHash, NewSession: Digest(newID),
 	})
 	unlock()
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Service) ChangePassword(ctx context.Context, auth *Auth, current, next,
 
 // ResetInfo answers GET /password-reset/{token}: whose it is and until when.
 func (s *Service) ResetInfo(ctx context.Context, token string) (*chat.ResetToken, error) {
-	t, err := s.db.ResetTokenByHash(ctx, digest(token))
+	t, err := s.db.ResetTokenByHash(ctx, Digest(token))
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, next, src string) er
 	}
 	unlock := s.lockAccount(t.UserID)
 	ended, err := s.db.SetPassword(ctx, t.UserID, store.PasswordChange{
-		Hash: hash, Keep: s.historyDepth(), ClearLockout: true, ResetToken: digest(token),
+		Hash: hash, Keep: s.historyDepth(), ClearLockout: true, ResetToken: Digest(token),
 	})
 	unlock()
 	if err != nil {
@@ -176,9 +176,9 @@ func (s *Service) IssueReset(ctx context.Context, username string, minutes int, 
 	if err != nil {
 		return nil, err
 	}
-	token := secret()
+	token := Secret()
 	expires := s.now().Add(time.Duration(minutes) * time.Minute).UnixMilli()
-	if err := s.db.CreateResetToken(ctx, a.ID, digest(token), expires); err != nil {
+	if err := s.db.CreateResetToken(ctx, a.ID, Digest(token), expires); err != nil {
 		return nil, err
 	}
 	s.audit.Record(audit.Event{Kind: audit.PasswordResetIssued, Success: true, User: a.Username, Src: src,

@@ -126,15 +126,16 @@ func (s *Service) Policy() password.Policy {
 // nowMs is the clock in API units.
 func (s *Service) nowMs() int64 { return s.now().UnixMilli() }
 
-// secret returns 32 random bytes, base64url without padding (43 chars).
-func secret() string {
+// Secret returns 32 random bytes, base64url without padding (43
+// characters): every session id, CSRF, reset, bot and hook token.
+func Secret() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// digest is how secrets are stored: their SHA-256.
-func digest(secret string) []byte {
+// Digest is how secrets are stored: their SHA-256.
+func Digest(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
 }

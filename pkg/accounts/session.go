@@ -37,11 +37,11 @@ func badCredentials() error {
 
 // newSession stores a session for an account and returns its secrets.
 func (s *Service) newSession(ctx context.Context, a *chat.Account) (*Login, error) {
-	id, csrf := secret(), secret()
+	id, csrf := Secret(), Secret()
 	now := s.nowMs()
 	maxAge := time.Duration(s.settings.Get().SessionMaxHours) * time.Hour
 	err := s.db.CreateSession(ctx, chat.Session{
-		IDHash: digest(id), UserID: a.ID, CSRFToken: csrf,
+		IDHash: Digest(id), UserID: a.ID, CSRFToken: csrf,
 		CreatedAt: now, LastActiveAt: now, ExpiresAt: now + maxAge.Milliseconds(),
 	})
 	if err != nil {
@@ -251,7 +251,7 @@ func (s *Service) Authenticate(ctx context.Context, sessionID string, active boo
 	if sessionID == "" {
 		return nil, chat.Errorf(chat.EUnauthenticated, "not logged in")
 	}
-	sess, a, err := s.db.SessionByHash(ctx, digest(sessionID))
+	sess, a, err := s.db.SessionByHash(ctx, Digest(sessionID))
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +282,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, token string) (*Auth, e
 	if !strings.HasPrefix(token, TokenPrefix) {
 		return nil, chat.Errorf(chat.EUnauthenticated, "unknown token")
 	}
-	t, a, err := s.db.BotTokenByHash(ctx, digest(token))
+	t, a, err := s.db.BotTokenByHash(ctx, Digest(token))
 	if err != nil {
 		return nil, err
 	}

@@ -36,8 +36,8 @@ func (s *Service) CreateToken(ctx context.Context, auth *Auth, name, src string)
 	if n := utf8.RuneCountInString(name); n < 1 || n > 64 || chat.HasControl(name) {
 		return nil, chat.FieldError(chat.EBadRequest, "name", "a token name has 1 to 64 characters and no control characters")
 	}
-	token := TokenPrefix + secret()
-	t, err := s.db.CreateBotToken(ctx, auth.Account.ID, name, digest(token), MaxTokens)
+	token := TokenPrefix + Secret()
+	t, err := s.db.CreateBotToken(ctx, auth.Account.ID, name, Digest(token), MaxTokens)
 	if err != nil {
 		return nil, err
 	}

@@ -1,9 +1,6 @@
 package httpapi
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"net"
 	"net/http"
 	"strconv"
@@ -12,6 +9,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/minimost/minimost/pkg/accounts"
 	"github.com/minimost/minimost/pkg/audit"
 	"github.com/minimost/minimost/pkg/chat"
 	"github.com/minimost/minimost/pkg/chatsvc"
@@ -19,11 +17,6 @@ import (
 
 // hookPrefix starts every hook token, so a leaked one is recognisable.
 const hookPrefix = "mmh_"
-
-func hookDigest(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
 
 func (s *server) createHook(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
@@ -43,10 +36,8 @@ func (s *server) createHook(w http.ResponseWriter, r *http.Request) error {
 	if n := utf8.RuneCountInString(name); n < 1 || n > 64 || chat.HasControl(name) {
 		return chat.FieldError(chat.EBadRequest, "name", "a hook name has 1 to 64 characters")
 	}
-	raw := make([]byte, 32)
-	rand.Read(raw)
-	token := hookPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	h, err := s.Chat.DB().CreateHook(r.Context(), chatUser(r).ID, id, name, hookDigest(token))
+	token := hookPrefix + accounts.Secret()
+	h, err := s.Chat.DB().CreateHook(r.Context(), chatUser(r).ID, id, name, accounts.Digest(token))
 	if err != nil {
 		return err
 	}
@@ -90,7 +81,7 @@ func (s *server) deleteHook(w http.ResponseWriter, r *http.Request) error {
 // postHook is the public incoming-webhook endpoint: the message is posted
 // as the hook's creator with all the normal rules and events.
 func (s *server) postHook(w http.ResponseWriter, r *http.Request) error {
-	h, a, err := s.Chat.DB().HookByHash(r.Context(), hookDigest(mux.Vars(r)["token"]))
+	h, a, err := s.Chat.DB().HookByHash(r.Context(), accounts.Digest(mux.Vars(r)["token"]))
 	if err != nil {
 		if chat.ErrorCode(err) == chat.ENotFound {
 			return chat.Errorf(chat.ENotFound, "no such hook")
