@@ -4,7 +4,7 @@
 // delete-account views. The presence rows ("SET YOURSELF AS") come with
 // the live stream.
 
-import { get, post, put, patch, del, setCsrf, ApiError } from "../lib/api.js";
+import { get, post, put, patch, del, setCsrf, holdSessionEnd, ApiError } from "../lib/api.js";
 import { h, id, replace } from "../lib/dom.js";
 import { avatar, paintName } from "../lib/names.js";
 import { loadPolicy, checklist, matchLine, passwordField, firstFailure } from "../lib/password.js";
@@ -32,11 +32,13 @@ export const swatches = [
 
 /** signOut ends this session and shows the login page's notice. */
 export async function signOut() {
+  holdSessionEnd(true);
   try {
     await post("/api/v1/logout", undefined, { public: true });
   } catch (err) {
     // A session that had already ended is signed out all the same.
     if (!(err instanceof ApiError) || err.status !== 401) {
+      holdSessionEnd(false);
       toast(err instanceof ApiError && err.code === "network" ? "Couldn't sign out: you appear to be offline." : "Couldn't sign out. Please try again.");
       return;
     }

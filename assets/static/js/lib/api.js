@@ -28,15 +28,25 @@ export function setCsrf(token) {
 }
 
 let leaving = false;
+let signingOut = false;
 
 /**
  * sessionEnded leaves for the login page at once, once. The live stream
  * calls it on session.revoked too.
  */
 export function sessionEnded() {
-  if (leaving) return;
+  if (leaving || signingOut) return;
   leaving = true;
   window.location.assign("/login?expired=1");
+}
+
+/**
+ * holdSessionEnd is set while the user signs out: the stream's
+ * session.revoked for our own logout can arrive before the logout's answer,
+ * and must not turn "signed out" into "your session has ended".
+ */
+export function holdSessionEnd(on) {
+  signingOut = on;
 }
 
 function retryAfterOf(res) {
