@@ -43,10 +43,8 @@ func (s *Service) ownState(userID int64) string {
 	if override != "" {
 		return override
 	}
-	for _, c := range s.hub.Streams(userID) {
-		if c.Presence() == chat.PresenceActive {
-			return chat.PresenceActive
-		}
+	if s.hub.AnyActive(userID) {
+		return chat.PresenceActive
 	}
 	if inGrace && !s.hub.Online(userID) {
 		return p.lastOwn(userID)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -26,9 +27,19 @@ type Conn struct {
 
 	hub   *Hub
 	ws    *websocket.Conn
-	queue chan []byte
+	batch *batchConn // ws's connection
 	idle  atomic.Bool
 	value atomic.Pointer[any]
+
+	// The send queue. An idle stream holds no queue and no writer
+	// goroutine: enqueue starts a writer when it queues the first frame,
+	// and the writer ends once it has sent everything.
+	qmu     sync.Mutex
+	pending [][]byte // frames not yet written, the batch being written first
+	writing bool     // a writer goroutine owns the socket's data frames
+
+	// ping sends the next server ping; it is set before serve starts.
+	ping *time.Timer
 
 	// Guarded by hub.mu.
 	registered bool
@@ -43,18 +54,20 @@ type Conn struct {
 	final    []byte // frame to send before the close frame
 
 	readerDone chan struct{}
-	writerDone chan struct{}
+	finished   chan struct{} // closed once the writer has closed the socket
 }
 
 func newConn(h *Hub, ws *websocket.Conn, c Client) *Conn {
 	return &Conn{
-		Client:     c,
-		hub:        h,
-		ws:         ws,
-		queue:      make(chan []byte, h.o.QueueSize),
+		Client: c,
+		hub:    h,
+		ws:     ws,
+		// Frames published before hello wait for serve to put hello
+		// ahead of them and start the writer.
+		writing:    true,
 		closing:    make(chan struct{}),
 		readerDone: make(chan struct{}),
-		writerDone: make(chan struct{}),
+		finished:   make(chan struct{}),
 	}
 }
 
@@ -88,39 +101,67 @@ func (c *Conn) SetValue(v any) {
 	c.value.Store(&v)
 }
 
-// serve runs the stream until it ends, on the goroutine of Accept.
+// serve runs the stream until it ends, on a goroutine of its own: the
+// request's goroutine has returned, so net/http's buffers and the stack the
+// handshake grew are not kept for the life of the stream. It reads client
+// frames; Opened, Hello and the first writes run on the first writer, so
+// the stack they grow ends with it rather than staying under the reader.
 func (c *Conn) serve() {
 	h := c.hub
-	h.o.Handler.Opened(c)
-	hello, ok := h.encode(h.o.Handler.Hello(c))
-	if !ok {
-		c.shut(websocket.CloseInternalServerErr, "", nil)
-	}
-	go c.writeLoop(hello)
+	started := make(chan struct{})
+	go c.start(started)
+	<-started
+	// Created stopped and armed after the field is set, so sendPing never
+	// sees the field unset.
+	c.ping = time.AfterFunc(time.Duration(math.MaxInt64), c.sendPing)
+	c.ping.Reset(h.o.PingInterval)
 	c.readLoop()
 	close(c.readerDone)
-	<-c.writerDone
+	<-c.finished
+	c.ping.Stop()
 	h.unregister(c)
 	h.o.Handler.Closed(c)
 	h.o.Logger.Debug("hub: stream closed", "user", c.Client.Username, "code", c.code, "reason", c.text)
+}
+
+// start opens the stream for the Handler, puts hello ahead of the frames
+// published meanwhile, lets the reader begin and becomes the first writer.
+func (c *Conn) start(started chan<- struct{}) {
+	h := c.hub
+	h.o.Handler.Opened(c)
+	if hello, ok := h.encode(h.o.Handler.Hello(c)); ok {
+		c.qmu.Lock()
+		c.pending = append([][]byte{hello}, c.pending...)
+		c.qmu.Unlock()
+	} else {
+		c.shut(websocket.CloseInternalServerErr, "", nil)
+	}
+	close(started)
+	c.writeLoop()
 }
 
 // enqueue queues b without waiting; a full queue ends the stream instead,
 // which is what keeps one slow reader from delaying the others and bounds
 // the memory it holds.
 func (c *Conn) enqueue(b []byte) {
-	select {
-	case <-c.closing:
+	if c.isClosing() {
 		return
-	default:
 	}
-	select {
-	case c.queue <- b:
-	default:
+	c.qmu.Lock()
+	if len(c.pending) >= c.hub.o.QueueSize {
+		c.qmu.Unlock()
 		if c.shut(websocket.CloseTryAgainLater, "send queue full", nil) {
 			c.hub.dropped.Add(1)
 			c.hub.o.Logger.Info("hub: slow stream dropped", "user", c.Client.Username)
 		}
+		return
+	}
+	c.pending = append(c.pending, b)
+	start := !c.writing
+	c.writing = true
+	c.qmu.Unlock()
+	if start {
+		go c.writeLoop()
 	}
 }
 
@@ -134,6 +175,16 @@ func (c *Conn) shut(code int, text string, final []byte) bool {
 		close(c.closing)
 		first = true
 	})
+	if first {
+		// The writer sends the close; an idle stream has none running.
+		c.qmu.Lock()
+		start := !c.writing
+		c.writing = true
+		c.qmu.Unlock()
+		if start {
+			go c.writeLoop()
+		}
+	}
 	return first
 }
 
@@ -146,40 +197,73 @@ func (c *Conn) isClosing() bool {
 	}
 }
 
-// writeLoop is the only goroutine writing data frames, hello first; queued
-// frames wait behind it. It closes the socket when it returns.
-func (c *Conn) writeLoop(hello []byte) {
-	defer close(c.writerDone)
-	o := &c.hub.o
-	ping := time.NewTicker(o.PingInterval)
-	defer ping.Stop()
-
-	next := hello
+// writeLoop is the only goroutine writing data frames while it runs; it
+// sends what is queued, in order, and ends when the queue is empty. Once the
+// stream is closing it sends the close instead and closes the socket.
+func (c *Conn) writeLoop() {
 	for {
-		if next != nil {
-			if err := c.write(next); err != nil {
-				c.abort("write failed: " + err.Error())
-				return
-			}
-			next = nil
-		}
-		// Checked first, so nothing queued is sent after a revocation.
+		// Decided under qmu, which shut takes after closing c.closing, so
+		// either this writer sees the close or shut starts another.
+		c.qmu.Lock()
 		if c.isClosing() {
+			c.pending = nil
+			c.qmu.Unlock()
 			c.finish()
+			close(c.finished)
 			return
 		}
-		select {
-		case next = <-c.queue:
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteTimeout)); err != nil {
-				c.abort("ping failed: " + err.Error())
-				return
+		batch := c.pending
+		if len(batch) == 0 {
+			c.pending = nil
+			c.writing = false
+			c.qmu.Unlock()
+			return
+		}
+		c.qmu.Unlock()
+
+		c.batch.begin()
+		for _, b := range batch {
+			// Checked before each frame, so nothing queued is sent after a
+			// revocation.
+			if c.isClosing() {
+				break
 			}
-		case <-c.closing:
-			c.finish()
-			return
+			err := c.write(b)
+			if err == nil && c.batch.buffered() >= maxBatchBytes {
+				err = c.batch.flush()
+				c.batch.begin()
+			}
+			if err != nil {
+				c.abort("write failed: " + err.Error())
+				break
+			}
 		}
+		if err := c.batch.flush(); err != nil {
+			c.abort("write failed: " + err.Error())
+		}
+
+		c.qmu.Lock()
+		// Frames stay queued until written, so they count against the
+		// queue's bound; appends never touch the batch's elements.
+		if c.pending = c.pending[len(batch):]; len(c.pending) == 0 {
+			c.pending = nil
+		}
+		c.qmu.Unlock()
 	}
+}
+
+// sendPing runs on the ping timer's goroutine; WriteControl may be called
+// concurrently with the writer.
+func (c *Conn) sendPing() {
+	if c.isClosing() {
+		return
+	}
+	o := &c.hub.o
+	if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteTimeout)); err != nil {
+		c.abort("ping failed: " + err.Error())
+		return
+	}
+	c.ping.Reset(o.PingInterval)
 }
 
 func (c *Conn) write(b []byte) error {
@@ -249,8 +333,8 @@ func (c *Conn) readLoop() {
 		return nil
 	})
 
-	frames := newWindow(o.MaxFramesPerSecond, time.Second)
-	bad := newWindow(o.MaxBadFramesPerMinute, time.Minute)
+	frames := window{n: o.MaxFramesPerSecond, d: time.Second}
+	bad := window{n: o.MaxBadFramesPerMinute, d: time.Minute}
 	for {
 		typ, r, err := ws.NextReader()
 		if err != nil {
@@ -321,24 +405,28 @@ func (c *Conn) handle(data []byte) bool {
 }
 
 // window holds the times of the last n events, so "n events within d" is a
-// single comparison with the oldest.
+// single comparison with the oldest. The times are allocated at the first
+// event: most streams never send a frame.
 type window struct {
 	times []time.Time
 	next  int
+	n     int
 	d     time.Duration
-}
-
-func newWindow(n int, d time.Duration) *window {
-	return &window{times: make([]time.Time, n), d: d}
 }
 
 // full reports whether the last n events all happened within d before now.
 func (w *window) full(now time.Time) bool {
+	if w.times == nil {
+		return false
+	}
 	oldest := w.times[w.next]
 	return !oldest.IsZero() && now.Sub(oldest) < w.d
 }
 
 func (w *window) add(now time.Time) {
+	if w.times == nil {
+		w.times = make([]time.Time, w.n)
+	}
 	w.times[w.next] = now
 	w.next = (w.next + 1) % len(w.times)
 }

@@ -53,8 +53,9 @@ type Event struct {
 }
 
 // Handler is the caller's side of every stream. The hub calls it from the
-// stream's own goroutine and never while holding a lock, so it may call back
-// into the hub.
+// stream's own goroutines, one call at a time per stream (Opened and Hello
+// before any Frame, Closed last), and never while holding a lock, so it may
+// call back into the hub.
 type Handler interface {
 	// Hello returns the first frame of a new stream. It is called after
 	// Opened, once the stream already receives published frames, so an event
@@ -148,7 +149,8 @@ type Hub struct {
 	pubSeq  uint64 // numbers publishes, to skip users listed twice
 	closed  bool
 
-	// wg counts running Accept calls, so Shutdown can wait for them.
+	// wg counts upgrades in progress and running streams, so Shutdown can
+	// wait for them.
 	wg      sync.WaitGroup
 	dropped atomic.Int64
 }
@@ -166,6 +168,9 @@ func New(o Options) *Hub {
 	}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: o.WriteTimeout,
+		// A small buffer of the stream's own rather than net/http's 4 KiB
+		// one: client frames are few and small.
+		ReadBufferSize: 1024,
 		// Idle streams are the norm, so they should not each hold a buffer.
 		WriteBufferPool: &sync.Pool{},
 		// Accept has checked the origin already, answering in the api.md
@@ -184,7 +189,8 @@ func (h *Hub) OriginOK(r *http.Request) bool {
 }
 
 // Accept upgrades r, which the caller has authenticated as c, to an event
-// stream and serves it; it returns when the stream has ended. Before the
+// stream and serves it on a goroutine of its own; it returns once the
+// stream has started, and Shutdown waits for the stream to end. Before the
 // upgrade it answers 403 forbidden for a foreign origin, 429 rate_limited
 // with Retry-After: 5 when c's user already holds maxPerUser streams, and 503
 // once Shutdown has begun.
@@ -202,23 +208,29 @@ func (h *Hub) Accept(w http.ResponseWriter, r *http.Request, c Client, maxPerUse
 		writeError(w, http.StatusTooManyRequests, chat.ERateLimited, "too many event streams open")
 		return
 	}
-	defer h.wg.Done()
 
-	ws, err := h.upgrader.Upgrade(w, r, nil)
+	hj := &hijacker{ResponseWriter: w}
+	ws, err := h.upgrader.Upgrade(hj, r, nil)
 	if err != nil {
 		// The upgrader has answered the request.
 		h.unreserve(c.UserID)
+		h.wg.Done()
 		return
 	}
 	conn := newConn(h, ws, c)
+	conn.batch = hj.conn
 	if !h.register(conn) {
 		h.unreserve(c.UserID)
 		msg := websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down")
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(h.o.WriteTimeout))
 		_ = ws.Close()
+		h.wg.Done()
 		return
 	}
-	conn.serve()
+	go func() {
+		defer h.wg.Done()
+		conn.serve()
+	}()
 }
 
 type refusal int
@@ -451,6 +463,19 @@ func (h *Hub) Online(userID int64) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.streams[userID]) > 0
+}
+
+// AnyActive reports whether at least one of the user's streams reports
+// Active, without copying the list as Streams does.
+func (h *Hub) AnyActive(userID int64) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range h.streams[userID] {
+		if c.Presence() == Active {
+			return true
+		}
+	}
+	return false
 }
 
 // Streams returns the user's streams at this moment.

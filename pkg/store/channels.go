@@ -304,7 +304,22 @@ func (db *DB) Readers(ctx context.Context, channelID int64) ([]Member, error) {
 	return out, err
 }
 
+// readers lists a channel's live readers in id order. Inside a write they
+// come from the writer's cache, shared with other writes: callers must not
+// modify the slice.
 func readers(ctx context.Context, q querier, channelID int64) ([]Member, error) {
+	if tx, ok := q.(*Tx); ok {
+		set, err := tx.readerSet(ctx, channelID)
+		if err != nil {
+			return nil, err
+		}
+		return set.members, nil
+	}
+	return queryReaders(ctx, q, channelID)
+}
+
+// queryReaders reads a channel's readers from the database.
+func queryReaders(ctx context.Context, q querier, channelID int64) ([]Member, error) {
 	rows, err := q.QueryContext(ctx, `SELECT u.id, u.username, coalesce(m.history_start, 0) FROM users u
 		LEFT JOIN channel_members m ON m.channel_id = ? AND m.user_id = u.id
 		WHERE u.deleted = 0 AND (m.user_id IS NOT NULL

@@ -75,11 +75,10 @@ func (db *DB) Edit(ctx context.Context, userID, messageID int64, text string, af
 		if m.Text == text {
 			return false, nil
 		}
-		rs, err := readers(ctx, tx, m.ChannelID)
+		ids, _, everyone, err := mentionTargets(ctx, tx, m.ChannelID, text)
 		if err != nil {
 			return false, err
 		}
-		ids, _, everyone := mentionTargets(text, rs)
 		if _, err := tx.ExecContext(ctx, `UPDATE messages SET text = ?, edited_at = ?, mentions_everyone = ? WHERE id = ?`, text, now, everyone, m.ID); err != nil {
 			return false, err
 		}

@@ -42,12 +42,12 @@ type PostResult struct {
 const ClientIDWindow = 10 * 60 * 1000
 
 // insertMessage adds one message with the next seq and its mentions, and
-// returns its id.
+// returns its id and seq.
 func insertMessage(ctx context.Context, tx *Tx, channelID, authorID int64, system bool, text string, replyTo int64,
-	mentions []int64, everyone bool, now int64) (int64, error) {
-	seq, err := NextSeq(ctx, tx)
+	mentions []int64, everyone bool, now int64) (id, seq int64, err error) {
+	seq, err = NextSeq(ctx, tx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	var author, reply any
 	if authorID != 0 {
@@ -59,16 +59,16 @@ func insertMessage(ctx context.Context, tx *Tx, channelID, authorID int64, syste
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages (channel_id, author_id, system, text, created_at, reply_to, seq, mentions_everyone)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, channelID, author, system, text, now, reply, seq, everyone)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	id, _ := res.LastInsertId()
+	id, _ = res.LastInsertId()
 	for i, u := range mentions {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO mentions (message_id, user_id, position) VALUES (?, ?, ?)`, id, u, i); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE channels SET last_activity = ? WHERE id = ?`, now, channelID)
-	return id, err
+	return id, seq, err
 }
 
 // advanceRead moves a watermark forward (never back) and reports whether it
@@ -84,20 +84,14 @@ func advanceRead(ctx context.Context, tx *Tx, userID, channelID, messageID int64
 	return n > 0, err
 }
 
-// mentionTargets resolves the mentions of text among the channel's readers.
-func mentionTargets(text string, rs []Member) ([]int64, []string, bool) {
-	byKey := make(map[string]string, len(rs))
-	idOf := make(map[string]int64, len(rs))
-	for _, r := range rs {
-		k := chat.UsernameKey(r.Username)
-		byKey[k], idOf[k] = r.Username, r.UserID
+// mentionTargets resolves the mentions of text among a channel's readers.
+func mentionTargets(ctx context.Context, tx *Tx, channelID int64, text string) ([]int64, []string, bool, error) {
+	set, err := tx.readerSet(ctx, channelID)
+	if err != nil {
+		return nil, nil, false, err
 	}
-	names, everyone := chat.Mentions(text, byKey)
-	ids := make([]int64, len(names))
-	for i, n := range names {
-		ids[i] = idOf[chat.UsernameKey(n)]
-	}
-	return ids, names, everyone
+	ids, names, everyone := set.mentions(text)
+	return ids, names, everyone, nil
 }
 
 // Post creates a request's messages in one transaction: the text message,
@@ -148,21 +142,28 @@ func (db *DB) Post(ctx context.Context, req PostRequest, after func(*PostResult)
 				return chat.FieldError(chat.EBadRequest, "reply_to", "reply_to must name a message of this channel")
 			}
 		}
-		res.Readers, err = readers(ctx, tx, req.ChannelID)
+		set, err := tx.readerSet(ctx, req.ChannelID)
 		if err != nil {
 			return err
 		}
+		res.Readers = set.members
 		var ids []int64
+		// The common post, text alone, is answered as built here rather
+		// than read back; see built.
+		var built *chat.Message
 		if req.Text != "" {
-			mentionIDs, _, everyone := mentionTargets(req.Text, res.Readers)
-			id, err := insertMessage(ctx, tx, req.ChannelID, req.UserID, false, req.Text, req.ReplyTo, mentionIDs, everyone, now)
+			mentionIDs, names, everyone := set.mentions(req.Text)
+			id, seq, err := insertMessage(ctx, tx, req.ChannelID, req.UserID, false, req.Text, req.ReplyTo, mentionIDs, everyone, now)
 			if err != nil {
 				return err
 			}
 			ids = append(ids, id)
+			if author := set.username(req.UserID); author != "" && req.ReplyTo == 0 && len(req.Files) == 0 {
+				built = newTextMessage(id, seq, req.ChannelID, author, req.Text, now, names, everyone)
+			}
 		}
 		for _, f := range req.Files {
-			id, err := insertMessage(ctx, tx, req.ChannelID, req.UserID, false, "", req.ReplyTo, nil, false, now)
+			id, _, err := insertMessage(ctx, tx, req.ChannelID, req.UserID, false, "", req.ReplyTo, nil, false, now)
 			if err != nil {
 				return err
 			}
@@ -188,8 +189,9 @@ func (db *DB) Post(ctx context.Context, req PostRequest, after func(*PostResult)
 				return err
 			}
 		}
-		res.Messages, err = loadMessages(ctx, tx, ids)
-		if err != nil {
+		if built != nil {
+			res.Messages = []chat.Message{*built}
+		} else if res.Messages, err = loadMessages(ctx, tx, ids); err != nil {
 			return err
 		}
 		if after != nil {
@@ -201,6 +203,21 @@ func (db *DB) Post(ctx context.Context, req PostRequest, after func(*PostResult)
 		return nil, err
 	}
 	return res, nil
+}
+
+// newTextMessage is a text message without reply, files, reactions or pin
+// as it was just inserted: what loadMessages would read back. mentions are
+// the live readers' usernames in order of appearance, as the mentions rows
+// were written.
+func newTextMessage(id, seq, channelID int64, author, text string, now int64, mentions []string, everyone bool) *chat.Message {
+	if mentions == nil {
+		mentions = []string{}
+	}
+	return &chat.Message{
+		ID: id, ChannelID: channelID, Author: author, Text: text, CreatedAt: now, Seq: seq,
+		Attachments: []chat.Attachment{}, Reactions: []chat.Reaction{},
+		Mentions: mentions, MentionsEveryone: everyone,
+	}
 }
 
 // checkPostable refuses posts into a system DM (403) and into a DM whose
@@ -232,7 +249,7 @@ type SystemPost struct {
 // postSystem inserts a server message inside tx and returns it with its
 // channel's readers.
 func postSystem(ctx context.Context, tx *Tx, channelID int64, text string, now int64) (*chat.Message, []Member, error) {
-	id, err := insertMessage(ctx, tx, channelID, 0, true, text, 0, nil, false, now)
+	id, _, err := insertMessage(ctx, tx, channelID, 0, true, text, 0, nil, false, now)
 	if err != nil {
 		return nil, nil, err
 	}

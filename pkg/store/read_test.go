@@ -202,7 +202,7 @@ func TestMentionsCap(t *testing.T) {
 	var ids []int64
 	err := f.db.Write(f.ctx, func(tx *Tx) error {
 		for range 205 {
-			id, err := insertMessage(f.ctx, tx, f.general, f.id("bob"), false, "@everyone", 0, nil, true, f.clock.Now().UnixMilli())
+			id, _, err := insertMessage(f.ctx, tx, f.general, f.id("bob"), false, "@everyone", 0, nil, true, f.clock.Now().UnixMilli())
 			if err != nil {
 				return err
 			}

@@ -47,6 +47,7 @@ type DB struct {
 	w      *sql.DB
 	r      *sql.DB
 	writer *writer
+	ckpt   *checkpointer
 }
 
 // Open opens (creating if needed) the database in dir, applies pending
@@ -101,7 +102,22 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		db.r.Close()
 		return nil, fmt.Errorf("store: open readers: %w", err)
 	}
+	ck, err := sql.Open("sqlite3", dsn(abs, "_busy_timeout=10000", "_synchronous=FULL"))
+	if err != nil {
+		db.w.Close()
+		db.r.Close()
+		return nil, fmt.Errorf("store: open checkpointer: %w", err)
+	}
+	// Checkpoints run beside the writer (see checkpointer) instead of
+	// inside the commit that crosses the WAL's size limit.
+	if _, err := db.w.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 0`); err != nil {
+		db.w.Close()
+		db.r.Close()
+		ck.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	db.writer = startWriter(db.w, opts.MaxBatch, opts.Logger)
+	db.ckpt = startCheckpointer(ck, checkpointEvery, opts.Logger)
 	return db, nil
 }
 
@@ -135,6 +151,7 @@ func (db *DB) Now() time.Time { return db.now() }
 // every connection and checkpoints the WAL so the file stands alone.
 func (db *DB) Close() error {
 	db.writer.stop()
+	db.ckpt.stop()
 	if _, err := db.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		db.log.Warn("store: checkpoint at close", "err", err)
 	}

@@ -17,6 +17,7 @@ import (
 type Tx struct {
 	*sql.Tx
 	after []func()
+	w     *writer
 }
 
 // AfterCommit registers f to run after the transaction commits; it does not
@@ -41,6 +42,10 @@ type writer struct {
 	stopOnce sync.Once
 	// commits counts committed batches; tests read it to see batching.
 	commits atomic.Int64
+
+	// Owned by the writer's goroutine.
+	stmts   *stmtCache
+	readers readerCache
 }
 
 func startWriter(db *sql.DB, maxBatch int, log *slog.Logger) *writer {
@@ -49,7 +54,9 @@ func startWriter(db *sql.DB, maxBatch int, log *slog.Logger) *writer {
 		reqs:    make(chan *writeReq),
 		quit:    make(chan struct{}),
 		stopped: make(chan struct{}),
+		stmts:   newStmtCache(db),
 	}
+	w.readers.clear()
 	go w.loop()
 	return w
 }
@@ -80,6 +87,7 @@ func (w *writer) stop() {
 
 func (w *writer) loop() {
 	defer close(w.stopped)
+	defer w.stmts.close()
 	for {
 		var first *writeReq
 		select {
@@ -110,10 +118,32 @@ func (w *writer) commit(batch []*writeReq) {
 		}
 		return
 	}
+	w.stmts.begin(tx)
+	defer w.stmts.end()
+	bt := &Tx{Tx: tx, w: w}
+	ctx := context.Background()
+	if _, err := bt.ExecContext(ctx, `INSERT INTO fts_defer (after_id) SELECT coalesce(max(id), 0) FROM messages`); err != nil {
+		w.abandon(tx, batch, fmt.Errorf("store: deferring the search index: %w", err))
+		return
+	}
 	for _, r := range batch {
 		r.err = w.apply(tx, r)
 	}
+	// Outside every savepoint: the batch's messages as they stand now, so
+	// an edit or delete within the batch is already reflected.
+	if _, err := bt.ExecContext(ctx, `INSERT INTO messages_fts (rowid, text)
+		SELECT id, text FROM messages WHERE id > (SELECT after_id FROM fts_defer) AND deleted = 0`); err != nil {
+		w.abandon(tx, batch, fmt.Errorf("store: indexing the batch: %w", err))
+		return
+	}
+	if _, err := bt.ExecContext(ctx, `DELETE FROM fts_defer`); err != nil {
+		w.abandon(tx, batch, fmt.Errorf("store: indexing the batch: %w", err))
+		return
+	}
 	if err := tx.Commit(); err != nil {
+		// The readers cached during the batch may describe its rolled back
+		// changes.
+		w.readers.clear()
 		err = fmt.Errorf("store: commit: %w", err)
 		w.log.Error("store: group commit failed", "err", err, "writes", len(batch))
 		for _, r := range batch {
@@ -132,26 +162,41 @@ func (w *writer) commit(batch []*writeReq) {
 	}
 }
 
+// abandon rolls a batch back and fails each of its writes with err.
+func (w *writer) abandon(tx *sql.Tx, batch []*writeReq, err error) {
+	w.readers.clear()
+	if rbErr := tx.Rollback(); rbErr != nil {
+		err = errors.Join(err, rbErr)
+	}
+	w.log.Error("store: group commit failed", "err", err, "writes", len(batch))
+	for _, r := range batch {
+		r.done <- errors.Join(err, r.err)
+	}
+}
+
 // apply runs one caller's fn inside a savepoint of the batch transaction.
 func (w *writer) apply(tx *sql.Tx, r *writeReq) (err error) {
 	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(`SAVEPOINT w`); err != nil {
+	r.tx = Tx{Tx: tx, w: w}
+	ctx := context.Background()
+	if _, err := r.tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
-	r.tx = Tx{Tx: tx}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("store: write panicked: %v", p)
 		}
 		if err != nil {
 			r.tx.after = nil
-			if _, rbErr := tx.Exec(`ROLLBACK TO w`); rbErr != nil {
+			// What fn cached may describe the changes undone here.
+			w.readers.clear()
+			if _, rbErr := r.tx.ExecContext(ctx, `ROLLBACK TO w`); rbErr != nil {
 				err = errors.Join(err, rbErr)
 			}
 		}
-		if _, relErr := tx.Exec(`RELEASE w`); relErr != nil {
+		if _, relErr := r.tx.ExecContext(ctx, `RELEASE w`); relErr != nil {
 			err = errors.Join(err, relErr)
 		}
 	}()
