@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -79,6 +80,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	journal := audit.JournalEnabled(getenv)
 	log := audit.NewLogger(stderr, journal, slog.LevelInfo)
+
+	// A hash in progress keeps its goroutine running, and so one of Go's
+	// processors busy, for hundreds of milliseconds: without extra
+	// processors a login flood would leave the chat one core fewer at Go's
+	// scheduler even though the kernel runs the hash threads last.
+	runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + accounts.HashThreads())
 
 	// Signals are taken before anything slow, so a SIGTERM during start-up
 	// is not lost to the default handler.

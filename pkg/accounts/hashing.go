@@ -28,7 +28,16 @@ type hashing struct {
 }
 
 func newHashing(h *password.Hasher) *hashing {
-	return &hashing{h: h, slots: make(chan struct{}, max(1, runtime.NumCPU()-1))}
+	return &hashing{h: h, slots: make(chan struct{}, HashThreads())}
+}
+
+// HashThreads is how many password derivations run at once: one less than
+// the cores, at least one. Each holds a thread of lowered priority for the
+// whole derivation; the daemon gives Go's scheduler that many extra
+// processors, so a running hash never takes one from the chat traffic and
+// the kernel, which knows the hash threads' lower priority, arbitrates.
+func HashThreads() int {
+	return max(1, runtime.NumCPU()-1)
 }
 
 // run calls f on a fresh thread of lowered priority, once a slot is free

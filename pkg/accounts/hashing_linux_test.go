@@ -21,28 +21,37 @@ func threadNice(t *testing.T) int {
 	return 20 - prio
 }
 
-// TestHashingRunsNiced: derivations run on threads ten steps nicer than
-// the caller's, and the caller's own thread (which goes on serving chat
-// requests) keeps its priority.
-func TestHashingRunsNiced(t *testing.T) {
+// threadPolicy is the scheduling policy of the calling thread.
+func threadPolicy(t *testing.T) int {
+	p, _, e := syscall.RawSyscall(syscall.SYS_SCHED_GETSCHEDULER, uintptr(syscall.Gettid()), 0, 0)
+	if e != 0 {
+		t.Fatal(e)
+	}
+	return int(p)
+}
+
+// TestHashingRunsIdle: derivations run on threads of the SCHED_IDLE
+// policy, and the caller's own thread (which goes on serving chat
+// requests) keeps its policy and priority.
+func TestHashingRunsIdle(t *testing.T) {
 	x := newHashing(password.NewHasherWithIterations(1, 1))
-	before := threadNice(t)
+	before, beforePolicy := threadNice(t), threadPolicy(t)
 	var inside int
-	if err := x.run(t.Context(), func() { inside = threadNice(t) }); err != nil {
+	if err := x.run(t.Context(), func() { inside = threadPolicy(t) }); err != nil {
 		t.Fatal(err)
 	}
-	if want := min(19, before+hashNiceStep); inside != want {
-		t.Errorf("a hash ran at nice %d, want %d", inside, want)
+	if inside != schedIdle {
+		t.Errorf("a hash ran under scheduling policy %d, want SCHED_IDLE (%d)", inside, schedIdle)
 	}
-	// Every thread the process runs on afterwards is as it was: the niced
+	// Every thread the process runs on afterwards is as it was: the idle
 	// one ended with its goroutine.
 	var wg sync.WaitGroup
 	for range 32 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if n := threadNice(t); n != before {
-				t.Errorf("a goroutine ran at nice %d after a hash, want %d", n, before)
+			if n, p := threadNice(t), threadPolicy(t); n != before || p != beforePolicy {
+				t.Errorf("a goroutine ran at nice %d, policy %d after a hash, want %d, %d", n, p, before, beforePolicy)
 			}
 		}()
 	}
