@@ -21,7 +21,7 @@ DATA_DIR ?= ./minimost-data
 LISTEN   ?= 127.0.0.1:6767
 
 .PHONY: all build run check deps fmt-check vet staticcheck test bench clean version
-.PHONY: dist srpm rpm e2e e2e-root
+.PHONY: dist srpm rpm e2e e2e-root screenshots
 
 all: build
 
@@ -71,6 +71,14 @@ test:
 bench: bin/minimost loadtest
 	@echo "machine: $$(nproc) cores, $$(free -g | awk '/^Mem:/ {print $$2}') GiB memory"
 	MINIMOST_BIN=$(CURDIR)/bin/minimost $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+# screenshots redraws docs/screenshots (the README shows them): the login
+# and chat pages, light and dark, desktop and phone. A separate target, so
+# tests never rewrite tracked files; make check runs the same test into a
+# temporary directory.
+screenshots:
+	mkdir -p docs/screenshots
+	MINIMOST_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -run '^TestBrowserScreenshots$$' -count=1 ./cmd/minimost/
 
 # ---- The load test (cmd/minimost-loadtest/README.md, docs/performance.md) ----
 #

@@ -29,6 +29,7 @@ import (
 	"io/fs"
 	"mime"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -49,7 +50,8 @@ type File struct {
 }
 
 type build struct {
-	files   map[string]*File // by path under static/
+	files   map[string]*File    // by path under static/
+	imports map[string][]string // module → the modules it imports statically
 	version string
 	shell   *template.Template
 	sw      []byte
@@ -111,6 +113,12 @@ func load() *build {
 	if err != nil {
 		panic(err)
 	}
+	b.imports = map[string][]string{}
+	for p, f := range b.files {
+		if strings.HasSuffix(p, ".js") {
+			b.imports[p] = staticImports(p, f.Data)
+		}
+	}
 	shellSrc := mustRead("shell.html")
 	swSrc := mustRead("sw.js")
 	b.man = mustRead("manifest.webmanifest")
@@ -153,6 +161,49 @@ func load() *build {
 	}{b.version, urls})
 	b.sw = replaceBuildLine(swSrc, cfg)
 	return b
+}
+
+// staticImport matches a static import statement's module specifier
+// ("import … from "./x.js"" or "import "./x.js"") at the start of a line;
+// on-demand import() is left out, as its module is not needed at once.
+var staticImport = regexp.MustCompile(`(?m)^import\b(?:[^"'` + "`" + `;]*?\bfrom)?\s*"(\.{1,2}/[^"]+)"`)
+
+func staticImports(from string, src []byte) []string {
+	var out []string
+	for _, m := range staticImport.FindAllSubmatch(src, -1) {
+		out = append(out, path.Join(path.Dir(from), string(m[1])))
+	}
+	return out
+}
+
+// Preload lists the versioned URLs of every module the entries need
+// before they can run: the entries and whatever they import statically,
+// transitively, in breadth-first order, each once; unknown entries are
+// left out. The shell names them as modulepreload links, so
+// the browser fetches the whole graph at once instead of discovering it
+// one level of imports per round trip.
+func Preload(entries ...string) []string {
+	b := current()
+	seen := map[string]bool{}
+	var queue, out []string
+	for _, e := range entries {
+		if _, ok := b.files[e]; ok && !seen[e] {
+			seen[e] = true
+			queue = append(queue, e)
+		}
+	}
+	for len(queue) > 0 {
+		m := queue[0]
+		queue = queue[1:]
+		out = append(out, "/assets/"+b.version+"/"+m)
+		for _, dep := range b.imports[m] {
+			if _, ok := b.files[dep]; ok && !seen[dep] {
+				seen[dep] = true
+				queue = append(queue, dep)
+			}
+		}
+	}
+	return out
 }
 
 // swBuildMarker starts the line of sw.js that receives the build.
@@ -248,6 +299,8 @@ type ShellData struct {
 	AppVersion string
 	// Manifest links the web manifest (every page but the error page).
 	Manifest bool
+	// Preload are module URLs the page will import at once (Preload).
+	Preload []string
 }
 
 // RenderShell writes the client shell.

@@ -268,6 +268,10 @@ func TestContrast(t *testing.T) {
 		{"conn-text", "bg"}, {"conn-text", "surface"}, {"badge-text", "badge-bg"},
 		{"danger-text", "danger-bg"}, {"danger-title", "bg"}, {"gold", "bg"}, {"mention-other", "bg"},
 		{"new-label", "bg"}, {"text-strong", "code-bg"}, {"muted", "surface-hover"}, {"text", "surface-hover"},
+		// Code highlighting tokens, on code blocks and previews.
+		{"tok-kw", "code-bg"}, {"tok-str", "code-bg"}, {"tok-com", "code-bg"}, {"tok-num", "code-bg"}, {"tok-type", "code-bg"},
+		{"tok-meta", "code-bg"}, {"tok-var", "code-bg"}, {"tok-tag", "code-bg"}, {"tok-attr", "code-bg"},
+		{"gold", "mention-self-bg"}, {"mention-other", "mention-other-bg"},
 	}
 	ui := [][2]string{
 		{"focus", "bg"}, {"focus", "surface"}, {"focus", "sidebar"}, {"accent", "surface"}, {"accent", "bg"},
@@ -310,4 +314,46 @@ func keys(m map[string]string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// The chat page's preload list is the whole graph of static imports from
+// app.js, found here with the tests' own reading of the sources, and holds
+// no module that is only loaded on demand.
+func TestPreloadIsTheStaticGraph(t *testing.T) {
+	static := regexp.MustCompile(`(?:\bfrom\s*|\bimport\s+)"(\.{1,2}/[^"]+)"`)
+	files := jsFiles(t)
+	want := map[string]bool{}
+	var walk func(p string)
+	walk = func(p string) {
+		if want[p] {
+			return
+		}
+		want[p] = true
+		for _, m := range static.FindAllStringSubmatch(code(files[p]), -1) {
+			walk(path.Join(path.Dir(p), m[1]))
+		}
+	}
+	walk("js/main.js")
+	walk("js/app/app.js")
+	got := map[string]bool{}
+	for _, u := range Preload("js/main.js", "js/app/app.js", "js/no-such.js") {
+		p, ok := strings.CutPrefix(u, "/assets/"+Version()+"/")
+		if !ok || got[p] {
+			t.Errorf("preload URL %s is not a versioned asset, or repeated", u)
+		}
+		got[p] = true
+	}
+	for p := range want {
+		if !got[p] {
+			t.Errorf("%s is imported by the chat page but not preloaded", p)
+		}
+	}
+	for p := range got {
+		if !want[p] {
+			t.Errorf("%s is preloaded but the chat page does not import it at once", p)
+		}
+	}
+	if got["js/pages/login.js"] || got["js/pages/error.js"] {
+		t.Error("the chat page preloads the auth pages")
+	}
 }

@@ -49,7 +49,7 @@ type chromium struct {
 
 // leafSPKI returns the base64 SHA-256 of the daemon's leaf public key,
 // after checking the chain against pool.
-func leafSPKI(t *testing.T, addr string, pool *x509.CertPool) string {
+func leafSPKI(t testing.TB, addr string, pool *x509.CertPool) string {
 	t.Helper()
 	conn, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"})
 	if err != nil {

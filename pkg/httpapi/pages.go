@@ -27,6 +27,27 @@ var pageTitles = map[string]string{
 	"/about":           "What is MiniMost? – MiniMost",
 }
 
+// pageModules are the modules main.js loads for each page (its routes
+// table); the shell preloads them with everything they import.
+var pageModules = map[string]string{
+	"/":                "js/app/app.js",
+	"/login":           "js/pages/login.js",
+	"/signup":          "js/pages/signup.js",
+	"/forgot-password": "js/pages/forgot.js",
+	"/about":           "js/pages/about.js",
+}
+
+// pageModule is the module main.js will import for this answer.
+func pageModule(status int, urlPath string) string {
+	switch {
+	case status != http.StatusOK:
+		return "js/pages/error.js"
+	case strings.HasPrefix(urlPath, "/reset-password/"):
+		return "js/pages/reset.js"
+	}
+	return pageModules[urlPath]
+}
+
 // pageRoutes registers the pages, the static assets, the manifest, the
 // service worker and, last, the error page for browser navigations to
 // unknown paths. It runs after the API routes, so none of these can
@@ -62,7 +83,8 @@ func browserNavigation(r *http.Request, _ *mux.RouteMatch) bool {
 
 // writeShell answers with the client shell.
 func (s *server) writeShell(w http.ResponseWriter, r *http.Request, status int, title string) error {
-	d := assets.ShellData{Title: title, Status: status, Manifest: status == http.StatusOK}
+	d := assets.ShellData{Title: title, Status: status, Manifest: status == http.StatusOK,
+		Preload: assets.Preload("js/main.js", pageModule(status, r.URL.Path))}
 	if status == http.StatusOK {
 		d.AppVersion = version.Version
 	}

@@ -143,7 +143,23 @@ func TestPages(t *testing.T) {
 			t.Error("redirect without security headers")
 		}
 	}
-	checkShell(t, "/", pageFetch(t, h, "GET", "/", "Cookie", cookie), 200)
+	chat := pageFetch(t, h, "GET", "/", "Cookie", cookie)
+	checkShell(t, "/", chat, 200)
+	// Each page preloads its own modules, and only those.
+	preloads := map[string][2]string{
+		"/":      {chat.body, "js/app/app.js"},
+		"/login": {pageFetch(t, h, "GET", "/login").body, "js/pages/login.js"},
+		"/about": {pageFetch(t, h, "GET", "/about").body, "js/pages/about.js"},
+	}
+	for p, c := range preloads {
+		link := `<link rel="modulepreload" href="` + assets.URL(c[1]) + `">`
+		if !strings.Contains(c[0], link) {
+			t.Errorf("%s does not preload %s", p, c[1])
+		}
+		if p != "/" && strings.Contains(c[0], assets.URL("js/app/app.js")) {
+			t.Errorf("%s preloads the chat", p)
+		}
+	}
 	if a := pageFetch(t, h, "GET", "/login", "Cookie", cookie); a.status != http.StatusFound || a.header.Get("Location") != "/" {
 		t.Errorf("GET /login while logged in: %d %v", a.status, a.header)
 	}

@@ -1,8 +1,8 @@
 // The Account dialog (client.md §7.1): header with your avatar, name,
 // "Sign out" (at once, §2.8) and "×" (which takes the focus); avatar,
 // bio and name colour, applied together on Save; the change-password and
-// delete-account views. The presence rows ("SET YOURSELF AS") come with
-// the live stream.
+// delete-account views; the presence rows ("SET YOURSELF AS"), which
+// apply at once (PUT /api/v1/me/presence-override), not on Save.
 
 import { get, post, put, patch, del, setCsrf, holdSessionEnd, ApiError } from "../lib/api.js";
 import { h, id, replace } from "../lib/dom.js";
@@ -10,7 +10,8 @@ import { avatar, paintName } from "../lib/names.js";
 import { loadPolicy, checklist, matchLine, passwordField, firstFailure } from "../lib/password.js";
 import { openDialog } from "../ui/dialog.js";
 import { icon } from "../ui/icons.js";
-import { toast } from "../ui/toast.js";
+import { toast, toastError } from "../ui/toast.js";
+import { userAvatar, overrideChoice, setOverride } from "./presence.js";
 
 export const BIO_MAX = 160;
 
@@ -85,7 +86,7 @@ export function openAccount(state, { onSaved } = {}) {
       out.disabled = false;
     });
   });
-  const headAvatar = h("span", { class: "head-avatar" }, avatar(me, 48));
+  const headAvatar = h("span", { class: "head-avatar" }, userAvatar(me, 48));
 
   // AVATAR
   const preview = h("span", { class: "avatar-preview" });
@@ -185,6 +186,7 @@ export function openAccount(state, { onSaved } = {}) {
   const sections = h(
     "div",
     { class: "account-sections" },
+    presenceRows(),
     h("h3", { class: "section-title" }, "Avatar"),
     h("div", { class: "avatar-row" }, preview, h("div", { class: "avatar-actions" }, upload, remove), fileInput),
     h("h3", { class: "section-title" }, "Profile"),
@@ -260,6 +262,44 @@ export function openAccount(state, { onSaved } = {}) {
   softDelete.addEventListener("click", () => deleteView(view, foot, back, "soft"));
   hardDelete.addEventListener("click", () => deleteView(view, foot, back, "hard"));
   return dlg;
+}
+
+/** PRESENCE_CHOICES are the rows of "SET YOURSELF AS" (§7.1) and what each sends. */
+const PRESENCE_CHOICES = [
+  ["Automatic", null, "auto"],
+  ["Online", "active", "active"],
+  ["Away", "idle", "idle"],
+  ["Offline", "hidden", "offline"],
+];
+
+/** presenceRows is the "SET YOURSELF AS" group; a choice applies at once. */
+function presenceRows() {
+  const titleId = id("presence-title");
+  const name = id("presence");
+  let current = overrideChoice();
+  const inputs = [];
+  const rows = PRESENCE_CHOICES.map(([text, value, look]) => {
+    const input = h("input", { type: "radio", name, value: value || "auto", class: "visually-hidden" });
+    input.checked = value === current;
+    inputs.push([input, value]);
+    input.addEventListener("change", async () => {
+      if (!input.checked) return;
+      try {
+        await setOverride(value);
+        current = value;
+      } catch (err) {
+        toastError(err, "Couldn't change your status.");
+        for (const [i, v] of inputs) i.checked = v === current;
+      }
+    });
+    return h("label", { class: "presence-choice" }, input, h("span", { class: "choice-dot", "data-look": look, "aria-hidden": "true" }), text);
+  });
+  return h(
+    "div",
+    { class: "presence-choices", role: "radiogroup", "aria-labelledby": titleId },
+    h("h3", { class: "section-title", id: titleId }, "Set yourself as"),
+    rows,
+  );
 }
 
 /** statusLine is a polite live line for a sub-view's outcome. */

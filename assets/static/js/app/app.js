@@ -22,6 +22,10 @@ import { composer as makeComposer } from "./composer.js";
 import { Live } from "../lib/live.js";
 import { openAccount } from "./account.js";
 import { openSettings } from "./settings.js";
+import { wireNavigation } from "./navigation.js";
+import { keyboard } from "./keys.js";
+import { openHelp } from "./help.js";
+import { alerts } from "./notify.js";
 
 function unreachable(root, err) {
   document.title = "MiniMost";
@@ -95,12 +99,18 @@ export async function start(root) {
   const backdrop = h("button", { type: "button", class: "drawer-backdrop", "aria-label": "Close sidebar", tabindex: "-1" });
   backdrop.addEventListener("click", closeDrawer);
   const composer = h("div", { class: "composer-slot" });
-  const comp = makeComposer(state, { live, conv });
+  const comp = makeComposer(state, { live, conv, users });
   composer.append(comp.el);
   const main = h("main", { class: "main", id: "main" }, bar.el, banners, conv.el, composer);
   shell.append(h("a", { class: "skip-link", href: "#messages" }, "Skip to messages"), backdrop, side.el, main);
   replace(root, shell);
   setFallbackFocus(() => conv.list);
+  wireNavigation({ state, live, users, conv, composer: comp, bar });
+  const help = h("button", { type: "button", class: "icon-btn help-btn", "aria-label": "Help", title: "Help" }, "?");
+  help.addEventListener("click", () => openHelp(state));
+  bar.settings.before(help);
+  keyboard(state, { conv, composer: comp, sidebar: side, topbar: bar, openHelp: () => openHelp(state) });
+  alerts(state, live, conv);
 
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && shell.classList.contains("drawer-open")) closeDrawer();
@@ -108,7 +118,7 @@ export async function start(root) {
 
   registerServiceWorker();
   wireLive(state, live, users);
-  loadUsers(users);
+  loadUsers(users).then(() => state.emit("users", {}));
   await loadChannels(state);
   if (state.current == null) state.open(state.fallbackChannel());
   live.connect();

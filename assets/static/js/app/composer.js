@@ -1,15 +1,22 @@
-// The composer (client.md §5.1–§5.3, §5.6–§5.8, §5.10) and the typing
-// indicator (§9.3). Enter sends, Shift+Enter is a newline; a send shows an
-// optimistic copy matched by its client_id; files come by paperclip, paste
-// or drop and go multipart; drafts are kept per conversation in memory.
+// The composer (client.md §5.1–§5.8, §5.10) and the typing indicator
+// (§9.3). Enter sends, Shift+Enter is a newline (or the other way round,
+// per Settings); a send shows an optimistic copy matched by its client_id;
+// files come by paperclip, paste or drop and go multipart; drafts are kept
+// per conversation in memory. The toolbar holds the formatting helpers,
+// the code-block and emoji pickers; "@" opens the mention list.
 
 import { post, ApiError, errorText } from "../lib/api.js";
-import { h, replace, id as uid } from "../lib/dom.js";
+import { h, replace, id as uid, plural } from "../lib/dom.js";
 import { paintName } from "../lib/names.js";
 import { plainPreview } from "../lib/format.js";
+import { get as pref } from "../lib/prefs.js";
 import { toast } from "../ui/toast.js";
 import { label, prefix } from "./state.js";
-import { sizeText } from "./message.js";
+import { sizeText, fileLogo } from "./message.js";
+import { mentionAutocomplete } from "./autocomplete.js";
+import { MARKERS, wrapSelection, insertFence, replaceRange, installFormatKeys, codePicker } from "./compose-format.js";
+import { openEmojiPicker, closeEmojiPicker } from "./emoji.js";
+import { initHovercards } from "./hovercard.js";
 
 const TYPING_EVERY_MS = 2000;
 const TYPING_SHOW_MS = 6000;
@@ -21,7 +28,21 @@ function newClientId() {
   return "c-" + [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-export function composer(state, { live, conv }) {
+function toolButton(cls, labelText, shortcut, glyph) {
+  const b = h(
+    "button",
+    { type: "button", class: `icon-btn fmt ${cls}`, title: shortcut ? `${labelText} (Ctrl+${shortcut})` : labelText, "aria-label": labelText },
+    glyph,
+  );
+  if (shortcut) b.setAttribute("aria-keyshortcuts", `Control+${shortcut}`);
+  // A press must not move focus out of the text area: the selection stays.
+  b.addEventListener("mousedown", (e) => e.preventDefault());
+  return b;
+}
+
+export function composer(state, { live, conv, users = new Map() }) {
+  installFormatKeys();
+  initHovercards({ state, live, users });
   const taId = uid("composer");
   const ta = h("textarea", { id: taId, class: "composer-text", rows: "3", "aria-label": "Message" });
   const replyBar = h("div", { class: "reply-bar", hidden: true });
@@ -31,16 +52,75 @@ export function composer(state, { live, conv }) {
   const send = h("button", { type: "button", class: "btn primary send", "aria-label": "Send" }, "Send");
   const counter = h("span", { class: "counter", "aria-live": "polite" });
   const typingLine = h("div", { class: "typing-line", "aria-live": "polite" });
+  const uploadLine = h("div", { class: "upload-line", role: "status" });
+  const fmt = {
+    bold: toolButton("bold", "Bold", "B", h("b", null, "B")),
+    italic: toolButton("italic", "Italic", "I", h("i", null, "I")),
+    underline: toolButton("underline", "Underline", "U", h("u", null, "U")),
+    strike: toolButton("strike", "Strikethrough", "S", h("s", null, "S")),
+  };
+  const codeBtn = toolButton("code", "Code block", "", "</>");
+  const emojiBtn = toolButton("emoji", "Add emoji", "", "☺");
+  const code = codePicker(codeBtn, {
+    onPick: (tag, byEnter) => {
+      enterSent = byEnter;
+      insertFence(ta, tag);
+    },
+    onDone: () => ta.focus(),
+  });
+  const mention = mentionAutocomplete(ta, {
+    members: () => candidates(),
+    insert: (start, end, text) => replaceRange(ta, start, end, text),
+  });
   const box = h(
     "div",
     { class: "composer" },
+    mention.el,
+    code.el,
     replyBar,
     staged,
     ta,
-    h("div", { class: "composer-tools" }, counter, fileInput, attach, send),
+    h(
+      "div",
+      { class: "composer-tools", role: "toolbar", "aria-label": "Message tools", "aria-controls": taId },
+      h("div", { class: "tools-left" }, fmt.bold, fmt.italic, fmt.underline, fmt.strike, codeBtn),
+      h("div", { class: "tools-right" }, counter, emojiBtn, fileInput, attach, send),
+    ),
   );
-  const el = h("div", { class: "composer-wrap" }, box, typingLine);
+  const el = h("div", { class: "composer-wrap" }, box, uploadLine, typingLine);
 
+  for (const [style, b] of Object.entries(fmt)) b.addEventListener("click", () => wrapSelection(ta, MARKERS[style]));
+  codeBtn.addEventListener("click", () => code.toggle());
+  emojiBtn.addEventListener("click", () => {
+    let caret = [ta.selectionStart, ta.selectionEnd];
+    openEmojiPicker(emojiBtn, {
+      kind: "insert",
+      onPick(ch) {
+        // Focus stays in the picker for more picks: insert at the caret the
+        // text area had, without focusing it.
+        ta.setRangeText(ch, caret[0], caret[1], "end");
+        caret = [ta.selectionEnd, ta.selectionEnd];
+        ta.dispatchEvent(new Event("input"));
+      },
+      onClose: (viaKeys) => {
+        if (viaKeys) ta.focus();
+      },
+    });
+  });
+
+  /** candidates: who "@" offers here, you excluded, in server order (§5.5). */
+  function candidates() {
+    const c = state.channel;
+    const me = state.me.username.toLowerCase();
+    if (!c) return [];
+    if (c.kind === "public") return [...users.values()].filter((u) => !u.deleted && u.username.toLowerCase() !== me);
+    return (c.members || []).filter((n) => String(n).toLowerCase() !== me).map((n) => users.get(n) || { username: String(n) });
+  }
+
+  // An Enter that was used (to send, or to pick from a list) must not also
+  // insert its line break: some input paths deliver the character apart
+  // from the prevented keydown.
+  let enterSent = false;
   const drafts = new Map(); // channel id → {text, files, reply}
   let files = [];
   let reply = null;
@@ -59,18 +139,26 @@ export function composer(state, { live, conv }) {
     return can;
   }
 
+  let thumbs = [];
   function drawStaged() {
+    for (const u of thumbs) URL.revokeObjectURL(u);
+    thumbs = [];
     staged.hidden = files.length === 0;
     replace(
       staged,
       files.map((f, i) => {
-        const x = h("button", { type: "button", class: "unstage", "aria-label": `Remove ${f.name}` }, "×");
+        const x = h("button", { type: "button", class: "unstage", "aria-label": `Remove ${f.name}`, title: "Remove" }, "×");
         x.addEventListener("click", () => {
           files.splice(i, 1);
           drawStaged();
           ta.focus();
         });
-        return h("li", { class: "staged-file" }, h("span", { class: "file-name" }, f.name), " ", h("span", { class: "file-size" }, sizeText(f.size)), x);
+        if (/^image\/(?:png|jpeg|gif|webp)$/.test(f.type)) {
+          const u = URL.createObjectURL(f);
+          thumbs.push(u);
+          return h("li", { class: "staged-file image" }, h("img", { src: u, alt: f.name, class: "staged-thumb" }), x);
+        }
+        return h("li", { class: "staged-file" }, fileLogo(f.name), h("span", { class: "file-name" }, f.name), " ", h("span", { class: "file-size" }, sizeText(f.size)), x);
       }),
     );
     refresh();
@@ -124,6 +212,8 @@ export function composer(state, { live, conv }) {
     setReply(null);
     drawStaged();
     conv.addPending(pending);
+    const uploading = sending.files.length;
+    if (uploading) uploadLine.textContent = `Uploading ${plural(uploading, "file")}…`;
     const attempt = async () => {
       if (sending.files.length) {
         const fd = new FormData();
@@ -160,12 +250,20 @@ export function composer(state, { live, conv }) {
         drawStaged();
       }
       if (!(err instanceof ApiError && err.handled)) toast(errorText(err, "Couldn't send the message."));
+    } finally {
+      if (uploading) uploadLine.textContent = "";
     }
   }
 
   ta.addEventListener("keydown", (e) => {
     if (e.isComposing) return;
-    if (e.key === "Enter" && !e.shiftKey && !e.altKey) {
+    if (mention.onKey(e)) {
+      enterSent = e.key === "Enter";
+      return;
+    }
+    // Enter sends and Ctrl+Enter too, unless Settings make Enter a newline.
+    const sends = e.key === "Enter" && !e.shiftKey && !e.altKey && ((e.ctrlKey || e.metaKey) || pref("enterToSend"));
+    if (sends) {
       e.preventDefault();
       enterSent = true;
       doSend();
@@ -176,9 +274,6 @@ export function composer(state, { live, conv }) {
       setReply(null);
     }
   });
-  // The Enter that sent must not also insert its line break (some input
-  // paths deliver the character apart from the prevented keydown).
-  let enterSent = false;
   ta.addEventListener("beforeinput", (e) => {
     if (enterSent && (e.inputType === "insertLineBreak" || e.inputType === "insertParagraph")) e.preventDefault();
   });
@@ -199,14 +294,27 @@ export function composer(state, { live, conv }) {
       stage(fs);
     }
   });
+  // Files dragged over the composer light it up (§5.3 "Improve"); the
+  // depth count keeps it lit while the pointer crosses its children.
+  let dragDepth = 0;
+  const carriesFiles = (e) => [...(e.dataTransfer?.types || [])].includes("Files");
+  box.addEventListener("dragenter", (e) => {
+    if (!carriesFiles(e)) return;
+    dragDepth++;
+    box.classList.add("dropping");
+  });
   box.addEventListener("dragover", (e) => {
-    if ([...(e.dataTransfer?.types || [])].includes("Files")) {
+    if (carriesFiles(e)) {
       e.preventDefault();
       box.classList.add("dropping");
     }
   });
-  box.addEventListener("dragleave", () => box.classList.remove("dropping"));
+  box.addEventListener("dragleave", () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) box.classList.remove("dropping");
+  });
   box.addEventListener("drop", (e) => {
+    dragDepth = 0;
     box.classList.remove("dropping");
     const fs = [...(e.dataTransfer?.files || [])];
     if (fs.length) {
@@ -252,6 +360,9 @@ export function composer(state, { live, conv }) {
 
   state.addEventListener("open", (e) => {
     const { id: next, previous } = e.detail;
+    mention.close();
+    code.close(false);
+    closeEmojiPicker();
     if (previous != null) drafts.set(previous, { text: ta.value, files, reply });
     const d = drafts.get(next) || { text: "", files: [], reply: null };
     drafts.delete(next);

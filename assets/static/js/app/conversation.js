@@ -9,7 +9,9 @@ import { get, post, put, del, patch, ApiError } from "../lib/api.js";
 import { h, replace, reconcile } from "../lib/dom.js";
 import { toast, toastError } from "../ui/toast.js";
 import { label } from "./state.js";
-import { messageRow, editor, dayFormat, REACTIONS } from "./message.js";
+import { messageRow, editor, dayFormat, pickReaction } from "./message.js";
+import { closeEmojiPicker } from "./emoji.js";
+import { readReceipts } from "./receipts.js";
 
 /** startText is the §3.5 line for an empty conversation. */
 export function startText(c, me) {
@@ -24,6 +26,9 @@ export function startText(c, me) {
 const PAGE = 100;
 const GROUP_MS = 300 * 1000;
 const BOTTOM_PX = 120;
+const PILL_PX = 40;
+
+const reducedMotion = () => matchMedia("(prefers-reduced-motion: reduce)").matches;
 
 function dayKey(ms) {
   const d = new Date(ms);
@@ -40,7 +45,12 @@ export function conversation(state, { live, users }) {
     tabindex: "0",
     "data-focus-fallback": "",
   });
-  const el = h("section", { class: "conversation", "aria-labelledby": "channel-title" }, list);
+  // "Jump to latest" (§4.1): shown while the bottom is out of view.
+  const pill = h("button", { type: "button", class: "jump-latest", hidden: true });
+  const el = h("section", { class: "conversation", "aria-labelledby": "channel-title" }, list, pill);
+  const receipts = readReceipts(state);
+  /** selected: the message visual mode has picked (§11.2). */
+  let selected = null;
   let loading = 0;
   /** view: the open conversation's messages. */
   let view = null;
@@ -83,7 +93,7 @@ export function conversation(state, { live, users }) {
         toastError(err, "Could not update the reaction");
       }
     },
-    onPickReaction: (m, button) => pickReaction(m, button),
+    onPickReaction: (m, button) => pickReaction(m, button, ctx),
     async onPin(m) {
       try {
         apply(m.pinned ? await del(`/api/v1/messages/${m.id}/pin`) : await put(`/api/v1/messages/${m.id}/pin`));
@@ -146,6 +156,8 @@ export function conversation(state, { live, users }) {
           r._head = head;
           r._text = m.text;
         }
+        if (!m.pending) receipts.mark(r, m);
+        r.classList.toggle("selected", m.id === selected);
         rows.set(key, r);
         used.add(key);
         nodes.push(r);
@@ -160,12 +172,51 @@ export function conversation(state, { live, users }) {
     if (keepTop) list.scrollTop = list.scrollHeight - fromBottom;
     else if (wasBottom) list.scrollTop = list.scrollHeight;
     maybeRead();
+    drawPill();
   }
 
-  function apply(m) {
+  function gapBelow() {
+    return list.scrollHeight - list.scrollTop - list.clientHeight;
+  }
+
+  function drawPill() {
+    if (!view || gapBelow() <= PILL_PX) {
+      if (view) view.newBelow = 0;
+      if (!pill.hidden && pill.contains(document.activeElement)) list.focus({ preventScroll: true });
+      pill.hidden = true;
+      return;
+    }
+    const n = view.newBelow;
+    const text = n ? `${n} new message${n === 1 ? "" : "s"}` : "Jump to latest";
+    if (pill.textContent !== text) pill.textContent = text;
+    pill.classList.toggle("news", n > 0);
+    pill.setAttribute("aria-label", n ? `Jump to latest: ${text} below` : "Jump to the latest message");
+    pill.hidden = false;
+  }
+
+  /** toBottom scrolls to the newest message (smoothly unless reduced motion). */
+  function toBottom(smooth = true) {
+    const behavior = smooth && !reducedMotion() ? "smooth" : "auto";
+    list.scrollTo({ top: list.scrollHeight, behavior });
+    // A smooth scroll can be cut short by content arriving meanwhile.
+    if (behavior === "smooth") setTimeout(() => gapBelow() > PILL_PX && (list.scrollTop = list.scrollHeight), 1000);
+  }
+
+  pill.addEventListener("click", () => {
+    toBottom();
+    list.focus({ preventScroll: true });
+  });
+  new ResizeObserver(drawPill).observe(list);
+  // Images finishing loading change the height below.
+  list.addEventListener("load", drawPill, true);
+
+  function apply(m, arrived = false) {
     if (!view || !m || m.channel_id !== view.id) return;
     const old = view.byId.get(m.id);
     if (old && old.seq > m.seq) return;
+    // Others' new messages landing out of view count for the pill (§4.1).
+    if (arrived && !old && !m.deleted && !m.system && m.author !== state.me.username && gapBelow() >= BOTTOM_PX) view.newBelow++;
+    if (m.deleted && m.id === selected) selected = null;
     view.byId.set(m.id, m);
     if (m.client_id) view.pending = view.pending.filter((p) => p.client_id !== m.client_id);
     draw();
@@ -192,6 +243,7 @@ export function conversation(state, { live, users }) {
   list.addEventListener("scroll", () => {
     if (view && view.hasMore && list.scrollTop < Math.max(800, 3 * list.clientHeight)) loadOlder();
     maybeRead();
+    drawPill();
   });
 
   /** resync fetches what changed since seq (after a reconnect). */
@@ -228,6 +280,24 @@ export function conversation(state, { live, users }) {
     }, 300);
   }
   document.addEventListener("visibilitychange", maybeRead);
+  window.addEventListener("focus", maybeRead);
+
+  /** loadSide fetches the open conversation's read receipts and typing set. */
+  async function loadSide(v) {
+    const [rr, typing] = await Promise.allSettled([
+      get(`/api/v1/channels/${v.id}/read-receipts`),
+      get(`/api/v1/channels/${v.id}/typing`),
+    ]);
+    if (view !== v) return;
+    if (rr.status === "fulfilled") {
+      receipts.reset(rr.value);
+      draw();
+    }
+    // The typing line listens to the stream: hand it the current set the same way.
+    if (typing.status === "fulfilled" && Array.isArray(typing.value)) {
+      live.dispatchEvent(new CustomEvent("typing", { detail: { type: "typing", data: { channel_id: v.id, users: typing.value } } }));
+    }
+  }
 
   function startEdit(m) {
     const row = rows.get(`m-${m.id}`);
@@ -276,49 +346,6 @@ export function conversation(state, { live, users }) {
     }
   }
 
-  let picker = null;
-  function closePicker() {
-    if (!picker) return;
-    const p = picker;
-    picker = null;
-    p.el.remove();
-    p.button.focus();
-  }
-  function pickReaction(m, button) {
-    closePicker();
-    const el = h("div", { class: "reaction-picker", role: "menu", "aria-label": "Add reaction" });
-    for (const e of REACTIONS) {
-      const b = h("button", { type: "button", role: "menuitem", class: "pick", "aria-label": `React with ${e}` }, e);
-      b.addEventListener("click", () => {
-        const mine = (m.reactions || []).some((r) => r.emoji === e && (r.users || []).includes(state.me.username));
-        closePicker();
-        if (!mine) ctx.onReact(m, e, true);
-      });
-      el.append(b);
-    }
-    el.addEventListener("keydown", (ev) => {
-      const items = [...el.querySelectorAll("button")];
-      const i = items.indexOf(document.activeElement);
-      if (ev.key === "Escape") {
-        ev.preventDefault();
-        ev.stopPropagation();
-        closePicker();
-      } else if (ev.key === "ArrowRight" || ev.key === "ArrowDown") {
-        ev.preventDefault();
-        items[(i + 1) % items.length].focus();
-      } else if (ev.key === "ArrowLeft" || ev.key === "ArrowUp") {
-        ev.preventDefault();
-        items[(i - 1 + items.length) % items.length].focus();
-      }
-    });
-    el.addEventListener("focusout", (ev) => {
-      if (picker && !el.contains(ev.relatedTarget)) setTimeout(() => picker && !el.contains(document.activeElement) && closePicker(), 0);
-    });
-    button.closest(".msg").append(el);
-    picker = { el, button };
-    el.querySelector("button").focus();
-  }
-
   async function jumpTo(id) {
     const row = rows.get(`m-${id}`);
     if (row) {
@@ -334,7 +361,8 @@ export function conversation(state, { live, users }) {
       const page = await get(`/api/v1/channels/${v.id}/messages?around=${id}&limit=${PAGE}`);
       if (view !== v) return;
       for (const m of page.messages || []) v.byId.set(m.id, m);
-      v.hasMore = true;
+      // Older history exists only if the page around the message says so.
+      v.hasMore = !!page.has_more;
       draw();
       if (rows.get(`m-${id}`)) jumpTo(id);
     } catch (err) {
@@ -346,8 +374,11 @@ export function conversation(state, { live, users }) {
     const c = state.opened || state.channel;
     const ticket = ++loading;
     editing = null;
-    closePicker();
+    selected = null;
+    pill.hidden = true;
+    closeEmojiPicker();
     rows.clear();
+    receipts.reset({});
     if (!c) {
       view = null;
       emptyWelcome();
@@ -366,16 +397,18 @@ export function conversation(state, { live, users }) {
         pending: [],
         readAt: c.unread ? c.last_read_id ?? null : null,
         readSent: 0,
+        newBelow: 0,
         loader: h("div", { class: "loader", role: "status" }, "Loading older messages…"),
         newLine: h("div", { class: "divider new", role: "separator" }, h("span", null, "New messages")),
       };
       draw({ stick: true });
       const nl = view.newLine.isConnected ? view.newLine : null;
       if (nl) nl.scrollIntoView({ block: "center" });
+      loadSide(view).catch(() => {});
     } catch (err) {
       if (ticket !== loading) return;
       if (err instanceof ApiError && err.status === 404) {
-        view = { id: c.id, byId: new Map(), hasMore: false, pending: [], readAt: null, readSent: 0, loader: null, newLine: null };
+        view = { id: c.id, byId: new Map(), hasMore: false, pending: [], readAt: null, readSent: 0, newBelow: 0, loader: null, newLine: null };
         draw();
       } else toastError(err, "Couldn't load messages.");
     } finally {
@@ -383,14 +416,29 @@ export function conversation(state, { live, users }) {
     }
   }
 
-  state.addEventListener("open", open);
-  for (const t of ["message.created", "message.updated", "message.deleted"]) {
-    live.addEventListener(t, (e) => apply(e.detail.data && (e.detail.data.message || e.detail.data)));
-  }
-  live.addEventListener("open", (e) => {
-    if (e.detail.reconnect) resync(e.detail.since).catch((err) => toastError(err, "Couldn't catch up on messages."));
+  // jump() waits for the conversation it opens to load.
+  let opening = null;
+  state.addEventListener("open", () => {
+    opening = open();
   });
-  open();
+  for (const t of ["message.created", "message.updated", "message.deleted"]) {
+    live.addEventListener(t, (e) => apply(e.detail.data && (e.detail.data.message || e.detail.data), t === "message.created"));
+  }
+  live.addEventListener("read.updated", (e) => {
+    const d = e.detail.data || {};
+    if (view && d.channel_id === view.id && receipts.advance(d.username, d.message_id)) {
+      for (const [key, row] of rows) {
+        const m = key.startsWith("m-") && view.byId.get(Number(key.slice(2)));
+        if (m) receipts.mark(row, m);
+      }
+    }
+  });
+  live.addEventListener("open", (e) => {
+    if (!e.detail.reconnect) return;
+    resync(e.detail.since).catch((err) => toastError(err, "Couldn't catch up on messages."));
+    if (view) loadSide(view).catch(() => {});
+  });
+  opening = open();
 
   return {
     el,
@@ -413,6 +461,56 @@ export function conversation(state, { live, users }) {
     applyAll(ms) {
       for (const m of ms) apply(m);
       list.scrollTop = list.scrollHeight;
+    },
+    /**
+     * jump opens a conversation at a message and flashes it (search,
+     * mentions and pins, §6.4); false when the conversation can't be opened.
+     */
+    async jump(channelId, messageId) {
+      if (state.current !== channelId) state.open(channelId);
+      await opening;
+      if (!view || view.id !== channelId) return false;
+      await jumpTo(messageId);
+      // Older pages arriving mid-scroll can cut the smooth scroll short or
+      // redraw the row: once the list is still, make sure the message is
+      // in view and focused.
+      await new Promise((done) => {
+        const t = setTimeout(done, 1500);
+        list.addEventListener("scrollend", () => setTimeout(() => done(clearTimeout(t)), 200), { once: true });
+      });
+      const row = rows.get(`m-${messageId}`);
+      if (!view || view.id !== channelId) return true;
+      if (!row) return false;
+      const r = row.getBoundingClientRect();
+      const l = list.getBoundingClientRect();
+      if (r.top < l.top || r.bottom > l.bottom) row.scrollIntoView({ block: "center" });
+      if (!row.contains(document.activeElement)) row.focus({ preventScroll: true });
+      return true;
+    },
+    /** messages lists the loaded messages, oldest first (visual mode, §11.2). */
+    messages() {
+      return view ? sorted().filter((m) => !m.pending) : [];
+    },
+    /** row is the drawn row of message id, if loaded. */
+    row(id) {
+      return rows.get(`m-${id}`) || null;
+    },
+    /** select marks message id as visual mode's pick (null: none) and keeps it in view. */
+    select(id) {
+      selected = id;
+      for (const [key, r] of rows) if (key.startsWith("m-")) r.classList.toggle("selected", key === `m-${id}`);
+      const r = id == null ? null : rows.get(`m-${id}`);
+      if (r) r.scrollIntoView({ block: "nearest", behavior: reducedMotion() ? "auto" : "smooth" });
+    },
+    /** actions are the message actions (reply, edit, delete, pin) the keyboard calls. */
+    actions: ctx,
+    toBottom,
+    /** scrollBy moves the list by dy pixels (smoothly unless reduced motion). */
+    scrollBy(dy) {
+      list.scrollBy({ top: dy, behavior: reducedMotion() ? "auto" : "smooth" });
+    },
+    toTop() {
+      list.scrollTo({ top: 0, behavior: "auto" });
     },
     /** editNewest opens the editor on your newest editable message (↑). */
     editNewest() {

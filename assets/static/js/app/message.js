@@ -1,10 +1,15 @@
 // One message row (client.md §4.2–§4.14), built escape-first. The row
 // carries its actions (§4.2) as real buttons, so they are reachable by
-// keyboard and shown on hover or focus inside the row.
+// keyboard and shown on hover or focus inside the row. The sender's name
+// is a button that opens the profile card (§5.9); reaction chips are
+// toggle buttons (§6.6); link and file previews fill in lazily (§4.11).
 
 import { h } from "../lib/dom.js";
 import { avatar, paintName } from "../lib/names.js";
 import { render, isEmojiOnly, plainPreview } from "../lib/format.js";
+import { openEmojiPicker, labelOf } from "./emoji.js";
+import { attachHovercard } from "./hovercard.js";
+import { firstLink, linkPreview, filePreview, previewableFile } from "./preview.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const fullFormat = new Intl.DateTimeFormat(undefined, {
@@ -15,8 +20,32 @@ const editedFormat = new Intl.DateTimeFormat("en-US", {
 });
 export const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric", year: "numeric" });
 
-/** REACTIONS is the quick set offered by the reaction picker. */
-export const REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "👀", "✅"];
+// File-type logos (Appendix D): a short tag drawn as a small badge.
+const LOGO_BY_EXT = new Map(
+  Object.entries({
+    PY: "py pyw pyi", "C++": "cpp cxx cc hpp hh", C: "c h", CMAKE: "cmake", JS: "js mjs cjs", TS: "ts tsx",
+    HTML: "html htm", CSS: "css", MD: "md markdown", SH: "sh bash zsh", RS: "rs", GO: "go", JAVA: "java",
+    RB: "rb", PHP: "php", JSON: "json", YAML: "yml yaml", VHDL: "vhd vhdl v vh sv svh", GROOVY: "groovy",
+    GRADLE: "gradle", MAKE: "mk make",
+  }).flatMap(([tag, exts]) => exts.split(" ").map((e) => [e, tag])),
+);
+
+/** logoTag is the file-type tag of a file name ("" for other files). */
+export function logoTag(name) {
+  const n = String(name || "").toLowerCase();
+  if (n.startsWith("jenkinsfile")) return "JENKINS";
+  if (n.startsWith("makefile") || n === "gnumakefile") return "MAKE";
+  if (n === "cmakelists.txt") return "CMAKE";
+  if (n === "dockerfile") return "DOCKER";
+  const dot = n.lastIndexOf(".");
+  return dot > 0 ? LOGO_BY_EXT.get(n.slice(dot + 1)) || "" : "";
+}
+
+/** fileLogo draws the 22 px logo of a file by its name. */
+export function fileLogo(name) {
+  const tag = logoTag(name);
+  return h("span", { class: tag ? "file-logo tagged" : "file-logo", "aria-hidden": "true", "data-kind": tag.toLowerCase() }, tag || "📄");
+}
 
 /** sizeText: "312 KB", "2.4 MB" (§4.10). */
 export function sizeText(n) {
@@ -34,7 +63,7 @@ function safeFileURL(u) {
   return typeof u === "string" && u.startsWith("/api/v1/files/") ? u : null;
 }
 
-function attachment(a) {
+function attachment(a, previewFiles) {
   const url = safeFileURL(a.url);
   if (a.image) {
     if (a.deleted || !url) return h("p", { class: "file-deleted" }, "Image has been deleted due to configurable retention policy");
@@ -43,13 +72,56 @@ function attachment(a) {
     return h("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "image-link" }, img);
   }
   if (a.deleted || !url) return h("p", { class: "file-deleted" }, "File deleted");
-  return h(
+  const card = h(
     "a",
     { href: url, download: a.name || "", class: "file-card" },
-    h("span", { class: "file-logo", "aria-hidden": "true" }, "📄"),
+    fileLogo(a.name),
     h("span", { class: "file-name" }, a.name || "file"),
     h("span", { class: "file-size" }, sizeText(a.size)),
   );
+  return previewFiles && previewableFile(a.name) ? filePreview({ ...a, url }, card) : card;
+}
+
+/**
+ * pickReaction opens the reaction picker (§6.6) under button for m; the
+ * row keeps its action row shown while the picker is open.
+ */
+export function pickReaction(m, button, ctx) {
+  const row = button.closest(".msg");
+  row?.classList.add("picking");
+  openEmojiPicker(button, {
+    kind: "reaction",
+    onPick: (emoji) => ctx.onReact(m, emoji, true),
+    onClose: () => row?.classList.remove("picking"),
+  });
+}
+
+function reactionChips(m, ctx) {
+  const list = Array.isArray(m.reactions) ? m.reactions : [];
+  const chips = [];
+  for (const r of list) {
+    if (!r || typeof r.emoji !== "string" || !Array.isArray(r.users) || r.users.length === 0) continue;
+    const users = r.users.map(String);
+    const mine = users.includes(ctx.me.username);
+    const who = users.join(", ");
+    const name = labelOf(r.emoji) || r.emoji;
+    const chip = h(
+      "button",
+      {
+        type: "button",
+        class: "reaction",
+        "aria-pressed": String(mine),
+        "data-who": who,
+        "aria-label": `${name}: ${users.length}, by ${who}. ${mine ? "Remove your reaction" : "Add yours"}`,
+      },
+      h("span", { class: "emoji" }, r.emoji),
+      " ",
+      String(users.length),
+    );
+    chip.addEventListener("click", () => ctx.onReact(m, r.emoji, !mine));
+    chips.push(chip);
+  }
+  return chips.length ? h("div", { class: "reactions", role: "group", "aria-label": "Reactions" }, chips) : null;
 }
 
 function replyQuote(m, ctx) {
@@ -92,9 +164,15 @@ export function messageRow(m, head, ctx) {
   const row = h("article", { class: cls.join(" "), "data-id": String(m.id), tabindex: "-1", "aria-label": `${m.system ? "MiniMost" : m.author}, ${timeFormat.format(created)}` });
   if (head) {
     const user = m.system ? { username: "MiniMost" } : ctx.user(m.author);
-    row.append(h("div", { class: "msg-gutter" }, avatar(user, 32)));
-    const name = h("span", { class: "msg-author" }, m.system ? "MiniMost" : m.author);
+    const person = !m.system && !m.author_deleted && !m.pending;
+    const pic = h("span", { class: "msg-avatar" }, avatar(user, 32));
+    row.append(h("div", { class: "msg-gutter" }, pic));
+    const name = person ? h("button", { type: "button", class: "msg-author" }, m.author) : h("span", { class: "msg-author" }, m.system ? "MiniMost" : m.author);
     if (!m.system) paintName(name, user);
+    if (person) {
+      attachHovercard(pic, m.author);
+      attachHovercard(name, m.author);
+    }
     const hd = h("header", { class: "msg-head" }, name, " ", time);
     if (m.edited_at) hd.append(" ", h("span", { class: "edited", title: `Last edited at ${editedFormat.format(new Date(m.edited_at))}` }, "(edited)"));
     row.append(hd);
@@ -110,23 +188,13 @@ export function messageRow(m, head, ctx) {
     if (isEmojiOnly(m.text)) text.classList.add("emoji-only");
     body.append(text);
   }
-  for (const a of m.attachments || []) body.append(attachment(a));
-  if (!m.system && (m.reactions || []).length) {
-    const chips = h("div", { class: "reactions", role: "group", "aria-label": "Reactions" });
-    for (const r of m.reactions) {
-      const users = r.users || [];
-      const minePressed = users.some((u) => u === ctx.me.username);
-      const chip = h(
-        "button",
-        { type: "button", class: "reaction", "aria-pressed": String(minePressed), title: users.join(", "), "aria-label": `${r.emoji} ${users.length}, by ${users.join(", ")}` },
-        h("span", { class: "emoji" }, r.emoji),
-        " ",
-        String(users.length),
-      );
-      chip.addEventListener("click", () => ctx.onReact(m, r.emoji, !minePressed));
-      chips.append(chip);
-    }
-    body.append(chips);
+  // Only the first link is previewed; a message without one previews its text files (§4.11).
+  const link = !m.system && !m.pending && m.text ? firstLink(m.text) : null;
+  for (const a of m.attachments || []) body.append(attachment(a, !link && !m.pending));
+  if (link) body.append(linkPreview(link));
+  if (!m.system) {
+    const chips = reactionChips(m, ctx);
+    if (chips) body.append(chips);
   }
   row.append(body);
   if (!m.system && !m.pending) {
@@ -135,7 +203,7 @@ export function messageRow(m, head, ctx) {
     if (editable) acts.append(actionButton("Edit", "✎", () => ctx.onEdit(m)));
     if (mine) acts.append(actionButton("Delete", "🗑", () => ctx.onDelete(m)));
     acts.append(actionButton("Reply", "↩", () => ctx.onReply(m)));
-    acts.append(actionButton("Add reaction", "☺", (e) => ctx.onPickReaction(m, e.currentTarget)));
+    acts.append(actionButton("Add reaction", "☺", (e) => pickReaction(m, e.currentTarget, ctx)));
     acts.append(actionButton(m.pinned ? "Unpin" : "Pin to channel", "📌", () => ctx.onPin(m)));
     row.append(acts);
   }

@@ -6,6 +6,7 @@
 //   "channels"  the list or a channel changed          [{ids}]
 //   "open"      another conversation was opened         [{id, previous}]
 //   "me"        your user changed (name colour, avatar) [{user}]
+//   "users"     the account list (GET /users) arrived    [{}]
 
 export class State extends EventTarget {
   constructor(session) {

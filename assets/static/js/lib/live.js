@@ -3,7 +3,9 @@
 // …) with the frame as detail; "open" fires after every hello with
 // {reconnect, since} (since: the highest message seq applied before the
 // drop, for the since_seq resync). A drop is retried after 3 s, backing off;
-// the banner shows after 8 s without a stream, at once when offline.
+// the banner shows after 8 s without a stream, at once when offline. A
+// stream that stays silent past two pings (not even a pong) is taken for
+// dead and replaced, since a vanished network may never report a close.
 
 import { sessionEnded } from "./api.js";
 import { h } from "./dom.js";
@@ -12,6 +14,7 @@ const RETRY_MS = 3000;
 const MAX_RETRY_MS = 30000;
 const GRACE_MS = 8000;
 const PING_MS = 25000;
+const SILENT_MS = 2 * PING_MS + 10000;
 
 export class Live extends EventTarget {
   constructor(banners) {
@@ -52,7 +55,11 @@ export class Live extends EventTarget {
     const ws = new WebSocket(`${proto}//${location.host}/api/v1/ws`);
     this.ws = ws;
     const before = this.seq;
+    let lastFrame = Date.now();
     ws.addEventListener("message", (e) => {
+      // A stream given up for dead says nothing more.
+      if (this.ws !== ws) return;
+      lastFrame = Date.now();
       let f;
       try {
         f = JSON.parse(e.data);
@@ -86,7 +93,7 @@ export class Live extends EventTarget {
         console.warn("live event", f.type, err);
       }
     });
-    ws.addEventListener("close", () => {
+    const dropped = () => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.connected = false;
@@ -96,10 +103,18 @@ export class Live extends EventTarget {
       if (!this.graceTimer) this.graceTimer = setTimeout(() => this.showBanner(true), navigator.onLine === false ? 0 : GRACE_MS);
       const wait = Math.min(MAX_RETRY_MS, RETRY_MS * 2 ** Math.max(0, this.failures - 1));
       this.retryTimer = setTimeout(() => this.connect(), wait + Math.random() * 500);
-    });
+    };
+    ws.addEventListener("close", dropped);
     ws.addEventListener("open", () => {
       clearInterval(this.pingTimer);
-      this.pingTimer = setInterval(() => this.send("ping", {}), PING_MS);
+      this.pingTimer = setInterval(() => {
+        if (Date.now() - lastFrame > SILENT_MS) {
+          dropped();
+          ws.close();
+          return;
+        }
+        this.send("ping", {});
+      }, PING_MS);
     });
   }
 

@@ -20,6 +20,8 @@ const paths = {
   menu: ["M2.5 4h11M2.5 8h11M2.5 12h11"],
   search: ["M7 2.5a4.5 4.5 0 1 0 0 9a4.5 4.5 0 1 0 0-9z", "M10.3 10.3l3.4 3.4"],
   power: ["M8 1.8v5.7", "M4.6 4.1a5 5 0 1 0 6.8 0"],
+  pin: ["M10.2 1.8l4 4", "M11.6 3.2L8.5 6.3L5 6.1L3.6 7.5l4.9 4.9l1.4-1.4l-.2-3.5l3.1-3.1", "M6 10l-3.8 3.8"],
+  pencil: ["M11 2.5l2.5 2.5l-8 8H3v-2.5z", "M9.5 4l2.5 2.5"],
 };
 
 /** icon returns the named glyph as an inline SVG element. */
