@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,6 +137,23 @@ func TestBrowserViews(t *testing.T) {
 		ta.until("the far-back message focused and in view", focusedOn(target))
 		if ta.eval(`String(document.querySelector(".search-panel").hidden)`) != "true" {
 			t.Error("the panel stays open after choosing a result")
+		}
+		// The page around the hit replaced the newest page: scrolling down
+		// pages the newer messages in, with none missing between.
+		texts := `[...document.querySelectorAll("#messages .msg .msg-text")].map((e) => e.textContent)`
+		ta.until("the newer pages to page in as alice scrolls down", `(() => { const l = document.querySelector("#messages"); l.scrollTop = l.scrollHeight; return `+texts+`.includes("filler 160"); })()`)
+		var shown []string
+		if err := json.Unmarshal([]byte(ta.eval(`JSON.stringify(`+texts+`)`)), &shown); err != nil {
+			t.Fatal(err)
+		}
+		at := slices.Index(shown, "meet at the zebra-crossing by the bakery")
+		if at < 0 || len(shown) < at+161 {
+			t.Fatalf("after the jump and scrolling down: hit at %d of %d rows", at, len(shown))
+		}
+		for i := 1; i <= 160; i++ {
+			if want := fmt.Sprintf("filler %03d", i); shown[at+i] != want {
+				t.Fatalf("row %d after the hit is %q, want %q (a gap in the history)", i, shown[at+i], want)
+			}
 		}
 		ta.clean()
 	})

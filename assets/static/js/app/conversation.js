@@ -180,7 +180,7 @@ export function conversation(state, { live, users }) {
   }
 
   function drawPill() {
-    if (!view || gapBelow() <= PILL_PX) {
+    if (!view || (gapBelow() <= PILL_PX && !view.hasNewer)) {
       if (view) view.newBelow = 0;
       if (!pill.hidden && pill.contains(document.activeElement)) list.focus({ preventScroll: true });
       pill.hidden = true;
@@ -203,6 +203,11 @@ export function conversation(state, { live, users }) {
   }
 
   pill.addEventListener("click", () => {
+    if (view && view.hasNewer) {
+      opening = open();
+      list.focus({ preventScroll: true });
+      return;
+    }
     toBottom();
     list.focus({ preventScroll: true });
   });
@@ -214,6 +219,8 @@ export function conversation(state, { live, users }) {
     if (!view || !m || m.channel_id !== view.id) return;
     const old = view.byId.get(m.id);
     if (old && old.seq > m.seq) return;
+    // Beyond a window opened by a jump, newer messages arrive by paging.
+    if (!old && view.hasNewer) return;
     // Others' new messages landing out of view count for the pill (§4.1).
     if (arrived && !old && !m.deleted && !m.system && m.author !== state.me.username && gapBelow() >= BOTTOM_PX) view.newBelow++;
     if (m.deleted && m.id === selected) selected = null;
@@ -240,8 +247,28 @@ export function conversation(state, { live, users }) {
     }
   }
 
+  /** loadNewer pages in the messages after the newest loaded (after a jump). */
+  async function loadNewer() {
+    if (!view || !view.hasNewer || view.loadingNewer) return;
+    const v = view;
+    v.loadingNewer = true;
+    const newest = Math.max(...[...v.byId.keys()]);
+    try {
+      const page = await get(`/api/v1/channels/${v.id}/messages?after=${newest}&limit=${PAGE}`);
+      if (view !== v) return;
+      for (const m of page.messages || []) if (!v.byId.has(m.id)) v.byId.set(m.id, m);
+      v.hasNewer = !!page.has_more;
+      draw();
+    } catch (err) {
+      toastError(err, "Couldn't load newer messages.");
+    } finally {
+      v.loadingNewer = false;
+    }
+  }
+
   list.addEventListener("scroll", () => {
     if (view && view.hasMore && list.scrollTop < Math.max(800, 3 * list.clientHeight)) loadOlder();
+    if (view && view.hasNewer && gapBelow() < Math.max(800, 3 * list.clientHeight)) loadNewer();
     maybeRead();
     drawPill();
   });
@@ -360,9 +387,14 @@ export function conversation(state, { live, users }) {
     try {
       const page = await get(`/api/v1/channels/${v.id}/messages?around=${id}&limit=${PAGE}`);
       if (view !== v) return;
-      for (const m of page.messages || []) v.byId.set(m.id, m);
-      // Older history exists only if the page around the message says so.
+      // The page around the message replaces what was loaded (§6.4): the
+      // newest page and it would otherwise sit together with a gap between
+      // them. Newer ones are paged in with after= while has_newer holds.
+      v.byId = new Map((page.messages || []).map((m) => [m.id, m]));
       v.hasMore = !!page.has_more;
+      v.hasNewer = !!page.has_newer;
+      v.newBelow = 0;
+      rows.clear();
       draw();
       if (rows.get(`m-${id}`)) jumpTo(id);
     } catch (err) {
@@ -394,6 +426,7 @@ export function conversation(state, { live, users }) {
         id: c.id,
         byId: new Map((page.messages || []).map((m) => [m.id, m])),
         hasMore: !!page.has_more,
+        hasNewer: false,
         pending: [],
         readAt: c.unread ? c.last_read_id ?? null : null,
         readSent: 0,
