@@ -22,7 +22,9 @@ export function topbar(state, { onAccount, onSettings, onMenu }) {
   hamburger.addEventListener("click", onMenu);
   const title = h("h1", { class: "channel-title", id: "channel-title" });
   const memberNum = h("span", { class: "members-count" });
-  const members = h("button", { type: "button", class: "icon-btn members-btn", hidden: true }, icon("people"), memberNum);
+  // Named by its content ("Members: " hidden, then the count shown), so the
+  // count the eye reads is part of its name (WCAG 2.5.3).
+  const members = h("button", { type: "button", class: "icon-btn members-btn", hidden: true }, icon("people"), h("span", { class: "visually-hidden" }, "Members: "), memberNum);
   members.addEventListener("click", () => openMembers());
   const pins = pinsButton();
   const search = searchBox();
@@ -59,7 +61,6 @@ export function topbar(state, { onAccount, onSettings, onMenu }) {
     }
     const n = memberCount(c);
     memberNum.textContent = String(n);
-    members.setAttribute("aria-label", `Members (${n})`);
     members.title = "Members";
     const pre = prefix(c);
     // Private channels carry their name in the name bar, not here (§3.3).
