@@ -237,6 +237,7 @@ func (d *daemon) serve(ctx context.Context, socks *sockets, sigs <-chan os.Signa
 	goServe("status", func() error { d.refreshStatus(bg); return nil })
 	goServe("session sweep", func() error { d.sweepSessions(bg); return nil })
 	goServe("typing expiry", func() error { d.chat.ExpireTyping(bg); return nil })
+	goServe("heap floor", func() error { keepHeapFloor(bg); return nil })
 
 	d.notify.Ready(d.statusLine())
 	if err := d.notify.Err(); err != nil {
