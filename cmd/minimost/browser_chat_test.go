@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -32,6 +33,20 @@ func chatTab(t *testing.T, b *chromium, user, pw string) *chromiumTab {
 	// The sentinel of the XSS checks: any payload that runs calls it.
 	tb.eval(`(() => { window.__xssCalls = 0; window.__xss = () => { window.__xssCalls++; }; return ""; })()`)
 	return tb
+}
+
+// browserDaemon starts the daemon by hand for a browser test with the
+// given settings.json, and returns its HTTPS address and a pool trusting
+// its CA.
+func browserDaemon(t *testing.T, settings string) (string, *x509.CertPool) {
+	t.Helper()
+	data := filepath.Join(t.TempDir(), "data")
+	os.MkdirAll(data, 0o700)
+	os.WriteFile(filepath.Join(data, "settings.json"), []byte(settings), 0o644)
+	_, st := byHand(t, data)
+	addr := listener(t, st, "https")
+	pool, _ := fetchCA(t, addr)
+	return addr, pool
 }
 
 // msgTexts lists the texts of the drawn messages, in order.
@@ -134,7 +149,7 @@ func TestBrowserChat(t *testing.T) {
 
 		// Alice reacts from the picker, by keyboard.
 		ta.eval(rowOf("A reply") + `.querySelector('button[aria-label="Add reaction"]').click(), ""`)
-		ta.until("the picker", `document.activeElement && document.activeElement.matches(".reaction-picker .pick")`)
+		ta.until("the picker", `document.activeElement && document.activeElement.matches(".reaction-picker .emoji-search")`)
 		ta.keys("\r")
 		tbb.until("the reaction in bob's page", rowOf("A reply")+`?.querySelector(".reaction")?.textContent === "👍 1"`)
 		// Bob adds his by the chip, then takes it back.

@@ -86,12 +86,7 @@ func setComposer(tb *chromiumTab, value string, selStart, selEnd int) {
 
 func TestBrowserCompose(t *testing.T) {
 	start := time.Now()
-	data := filepath.Join(t.TempDir(), "data")
-	os.MkdirAll(data, 0o700)
-	os.WriteFile(filepath.Join(data, "settings.json"), []byte(`{"rate_limit_enabled": false, "link_preview_allowed_networks": ["127.0.0.0/8"]}`), 0o644)
-	_, st := byHand(t, data)
-	addr := listener(t, st, "https")
-	pool, _ := fetchCA(t, addr)
+	addr, pool := browserDaemon(t, `{"rate_limit_enabled": false, "link_preview_allowed_networks": ["127.0.0.0/8"]}`)
 	site := loopbackPage(t)
 	const pw = "Correct-Horse-Battery-9"
 	const bio = "Builds <i>bridges</i> & tunnels"
@@ -180,7 +175,7 @@ func TestBrowserCompose(t *testing.T) {
 		setComposer(ta, "go !", 3, 3)
 		ta.eval(`(() => { document.querySelector('.composer button[aria-label="Add emoji"]').focus(); return ""; })()`)
 		ta.keys("\r")
-		ta.until("the emoji picker", `document.activeElement?.matches(".insert-picker .pick")`)
+		ta.until("the emoji picker, its search box focused", `document.activeElement?.matches(".insert-picker .emoji-search")`)
 		ta.keys("rocket")
 		ta.until("the search", `document.activeElement?.value === "rocket"`)
 		ta.keys("\r")
@@ -234,7 +229,7 @@ func TestBrowserCompose(t *testing.T) {
 		row := rowOf("ping @bob and @bob")
 		tbb.eval(row + `.querySelector('button[aria-label="Add reaction"]').focus(), ""`)
 		tbb.keys("\r")
-		tbb.until("the picker on its first emoji", `document.activeElement?.matches(".reaction-picker .pick") && document.activeElement.textContent === "👍"`)
+		tbb.until("the picker with its search box focused", `document.activeElement?.matches(".reaction-picker .emoji-search")`)
 		if n := tbb.eval(`String(document.querySelectorAll(".reaction-picker .pick").length)`); n != "477" {
 			t.Errorf("the picker offers %s emoji, want 477", n)
 		}
@@ -251,10 +246,12 @@ func TestBrowserCompose(t *testing.T) {
 			t.Errorf("reactors %q", got)
 		}
 		tbb.until("the picker to close", `!document.querySelector(".reaction-picker")`)
-		// Arrows move in the grid: right twice from 👍 is ❤️.
+		// ↓ enters the grid on 👍; arrows move in it: right twice is ❤️.
 		tbb.eval(row + `.querySelector('button[aria-label="Add reaction"]').focus(), ""`)
 		tbb.keys("\r")
-		tbb.until("the picker again", `document.activeElement?.matches(".reaction-picker .pick")`)
+		tbb.until("the picker again", `document.activeElement?.matches(".reaction-picker .emoji-search")`)
+		tbb.keys(kb.ArrowDown)
+		tbb.until("the first emoji", `document.activeElement?.matches(".reaction-picker .pick") && document.activeElement.textContent === "👍"`)
 		tbb.keys(kb.ArrowRight + kb.ArrowRight + "\r")
 		ta.until("the second reaction", row+`?.querySelectorAll(".reaction")[1]?.textContent === "❤️ 1"`)
 		// Bob takes the party back by its chip, with Enter.

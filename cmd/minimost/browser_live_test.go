@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -85,12 +83,7 @@ func (tb *chromiumTab) keyWith(k string, mod chromedp.Modifier) {
 
 func TestBrowserLive(t *testing.T) {
 	start := time.Now()
-	data := filepath.Join(t.TempDir(), "data")
-	os.MkdirAll(data, 0o700)
-	os.WriteFile(filepath.Join(data, "settings.json"), []byte(`{"rate_limit_enabled": false, "channels": ["general", "random"]}`), 0o644)
-	_, st := byHand(t, data)
-	addr := listener(t, st, "https")
-	pool, _ := fetchCA(t, addr)
+	addr, pool := browserDaemon(t, `{"rate_limit_enabled": false, "channels": ["general", "random"]}`)
 	const pw = "Correct-Horse-Battery-9"
 	alice, bob := signup(t, addr, pool, "alice"), signup(t, addr, pool, "bob")
 	var chans []map[string]any

@@ -25,12 +25,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	if out == "" {
 		out = t.TempDir()
 	}
-	data := filepath.Join(t.TempDir(), "data")
-	os.MkdirAll(data, 0o700)
-	os.WriteFile(filepath.Join(data, "settings.json"), []byte(`{"rate_limit_enabled": false}`), 0o644)
-	_, st := byHand(t, data)
-	addr := listener(t, st, "https")
-	pool, _ := fetchCA(t, addr)
+	addr, pool := browserDaemon(t, `{"rate_limit_enabled": false}`)
 	const pw = "Correct-Horse-Battery-9"
 	ada, grace, linus := signup(t, addr, pool, "ada"), signup(t, addr, pool, "grace"), signup(t, addr, pool, "linus")
 	ada.do("PATCH", "/api/v1/me/settings", map[string]any{"name_color": "#4d96ff", "bio": "Firmware lead"}, true).expect(t, 200, "")

@@ -3,8 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,13 +44,8 @@ func focusedOn(id string) string {
 
 func TestBrowserViews(t *testing.T) {
 	start := time.Now()
-	data := filepath.Join(t.TempDir(), "data")
-	os.MkdirAll(data, 0o700)
 	// The far-back search hit needs 160 messages posted in a burst.
-	os.WriteFile(filepath.Join(data, "settings.json"), []byte(`{"rate_limit_enabled": false}`), 0o644)
-	_, st := byHand(t, data)
-	addr := listener(t, st, "https")
-	pool, _ := fetchCA(t, addr)
+	addr, pool := browserDaemon(t, `{"rate_limit_enabled": false}`)
 	const pw = "Correct-Horse-Battery-9"
 	alice, bob := signup(t, addr, pool, "alice"), signup(t, addr, pool, "bob")
 	signup(t, addr, pool, "carol")

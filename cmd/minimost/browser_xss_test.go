@@ -128,12 +128,7 @@ func collapsed(s string, limit int) string {
 
 func TestBrowserXSS(t *testing.T) {
 	payloads := loadPayloads(t)
-	data := filepath.Join(t.TempDir(), "data")
-	os.MkdirAll(data, 0o700)
-	os.WriteFile(filepath.Join(data, "settings.json"), []byte(`{"rate_limit_enabled": false, "link_preview_allowed_networks": ["127.0.0.0/8"]}`), 0o644)
-	_, st := byHand(t, data)
-	addr := listener(t, st, "https")
-	pool, _ := fetchCA(t, addr)
+	addr, pool := browserDaemon(t, `{"rate_limit_enabled": false, "link_preview_allowed_networks": ["127.0.0.0/8"]}`)
 	const pw = "Correct-Horse-Battery-9"
 	alice, _ := signup(t, addr, pool, "alice"), signup(t, addr, pool, "bob")
 	var chans []map[string]any

@@ -302,6 +302,8 @@ export function openEmojiPicker(anchor, { kind = "reaction", onPick, onClose } =
   reposition();
   window.addEventListener("resize", reposition);
   document.addEventListener("pointerdown", outside, true);
-  cells[0].focus();
+  // The search box takes the focus (§6.6): typing filters at once, Enter
+  // takes the first visible emoji, ↓ enters the grid.
+  search.focus();
   return state;
 }
