@@ -49,6 +49,26 @@ func browserDaemon(t *testing.T, settings string) (string, *x509.CertPool) {
 	return addr, pool
 }
 
+// firstPublic returns the id of the first public channel c can read.
+func firstPublic(t *testing.T, c *apiClient) int64 {
+	t.Helper()
+	a := c.do("GET", "/api/v1/channels", nil, false).expect(t, 200, "")
+	var chans []struct {
+		ID   int64  `json:"id"`
+		Kind string `json:"kind"`
+	}
+	if err := json.Unmarshal([]byte(a.raw), &chans); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range chans {
+		if ch.Kind == "public" {
+			return ch.ID
+		}
+	}
+	t.Fatal("no public channel")
+	return 0
+}
+
 // msgTexts lists the texts of the drawn messages, in order.
 func (tb *chromiumTab) msgTexts() []string {
 	tb.t.Helper()
@@ -81,11 +101,7 @@ func TestBrowserChat(t *testing.T) {
 	const pw = "Correct-Horse-Battery-9"
 	alice, bob := signup(t, addr, pool, "alice"), signup(t, addr, pool, "bob")
 	signup(t, addr, pool, "carol")
-	var chans []map[string]any
-	if err := json.Unmarshal([]byte(alice.do("GET", "/api/v1/channels", nil, false).expect(t, 200, "").raw), &chans); err != nil || len(chans) == 0 {
-		t.Fatalf("alice's channels: %v %v", chans, err)
-	}
-	general := int64(chans[0]["id"].(float64))
+	general := firstPublic(t, alice)
 	postAs := func(c *apiClient, ch int64, text string) {
 		t.Helper()
 		c.do("POST", fmt.Sprintf("/api/v1/channels/%d/messages", ch), map[string]any{"text": text}, true).expect(t, 201, "")

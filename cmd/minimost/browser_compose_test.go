@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -92,11 +91,7 @@ func TestBrowserCompose(t *testing.T) {
 	const bio = "Builds <i>bridges</i> & tunnels"
 	alice, bob := signup(t, addr, pool, "alice"), signup(t, addr, pool, "bob")
 	bob.do("PATCH", "/api/v1/me/settings", map[string]any{"bio": bio}, true).expect(t, 200, "")
-	var chans []map[string]any
-	if err := json.Unmarshal([]byte(alice.do("GET", "/api/v1/channels", nil, false).expect(t, 200, "").raw), &chans); err != nil || len(chans) == 0 {
-		t.Fatalf("alice's channels: %v %v", chans, err)
-	}
-	general := int64(chans[0]["id"].(float64))
+	general := firstPublic(t, alice)
 
 	b := startBrowser(t, addr, pool)
 	ta, tbb := chatTab(t, b, "alice", pw), chatTab(t, b, "bob", pw)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image/png"
 	"os"
@@ -104,24 +103,4 @@ func TestBrowserScreenshots(t *testing.T) {
 		chat.clean()
 		login.clean()
 	}
-}
-
-// firstPublic returns the id of the first public channel c can read.
-func firstPublic(t *testing.T, c *apiClient) int64 {
-	t.Helper()
-	a := c.do("GET", "/api/v1/channels", nil, false).expect(t, 200, "")
-	var chans []struct {
-		ID   int64  `json:"id"`
-		Kind string `json:"kind"`
-	}
-	if err := json.Unmarshal([]byte(a.raw), &chans); err != nil {
-		t.Fatal(err)
-	}
-	for _, ch := range chans {
-		if ch.Kind == "public" {
-			return ch.ID
-		}
-	}
-	t.Fatal("no public channel")
-	return 0
 }

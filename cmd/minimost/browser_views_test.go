@@ -50,11 +50,7 @@ func TestBrowserViews(t *testing.T) {
 	alice, bob := signup(t, addr, pool, "alice"), signup(t, addr, pool, "bob")
 	signup(t, addr, pool, "carol")
 	dave := signup(t, addr, pool, "dave")
-	var chans []map[string]any
-	if err := json.Unmarshal([]byte(alice.do("GET", "/api/v1/channels", nil, false).expect(t, 200, "").raw), &chans); err != nil || len(chans) == 0 {
-		t.Fatalf("alice's channels: %v %v", chans, err)
-	}
-	general := strconv.FormatInt(int64(chans[0]["id"].(float64)), 10)
+	general := strconv.FormatInt(firstPublic(t, alice), 10)
 	postAs := func(c *apiClient, ch, text string) string {
 		t.Helper()
 		m := msgOf(t, c.do("POST", "/api/v1/channels/"+ch+"/messages", map[string]any{"text": text}, true).expect(t, 201, ""))

@@ -131,11 +131,7 @@ func TestBrowserXSS(t *testing.T) {
 	addr, pool := browserDaemon(t, `{"rate_limit_enabled": false, "link_preview_allowed_networks": ["127.0.0.0/8"]}`)
 	const pw = "Correct-Horse-Battery-9"
 	alice, _ := signup(t, addr, pool, "alice"), signup(t, addr, pool, "bob")
-	var chans []map[string]any
-	if err := json.Unmarshal([]byte(alice.do("GET", "/api/v1/channels", nil, false).expect(t, 200, "").raw), &chans); err != nil || len(chans) == 0 {
-		t.Fatalf("alice's channels: %v %v", chans, err)
-	}
-	general := int64(chans[0]["id"].(float64))
+	general := firstPublic(t, alice)
 	pages := hostilePages(payloads)
 	defer pages.Close()
 
